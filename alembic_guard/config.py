@@ -1,0 +1,192 @@
+"""Settings: ``[tool.alembic_guard]`` in pyproject.toml, ``[alembic_guard]`` in
+alembic.ini, then ``alembic -x guard.KEY=VALUE`` per run (later wins).
+
+Every key is declared once in :data:`SETTINGS` with its parser, default and
+documentation; ``docs/configuration.md`` is checked against that table by the
+tests, so a key cannot exist undocumented.
+"""
+
+from __future__ import annotations
+
+import configparser
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import GuardConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+INI_SECTION = "alembic_guard"
+PYPROJECT_TABLE = ("tool", "alembic_guard")
+X_PREFIX = "guard."
+MODES = ("block", "warn", "off")
+
+
+def _parse_bool(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_choice(*choices: str) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        text = str(value).strip().lower()
+        if text not in choices:
+            raise ValueError("expected one of " + ", ".join(choices))
+        return text
+
+    return parse
+
+
+def _parse_canonicalize(value: object) -> str:
+    return _parse_choice("auto", "database", "parse")(value)
+
+
+@dataclass(frozen=True)
+class GuardSettings:
+    """The resolved settings of one Alembic run. Field metadata documents each key."""
+
+    checks: bool = field(
+        default=True,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "Compare CHECK constraints in autogenerate and `alembic check` "
+            "(plugin `alembic_guard.checks`).",
+        },
+    )
+    canonicalize: str = field(
+        default="auto",
+        metadata={
+            "parse": _parse_canonicalize,
+            "doc": "How CHECK expressions are put in canonical form before comparing: "
+            "`database` asks the database (a scratch table inside a savepoint that is "
+            "always rolled back), `parse` normalises them with a SQL parser and never "
+            "writes, `auto` tries the database and falls back to parsing when the role "
+            "cannot create objects or the transaction is read-only.",
+        },
+    )
+    comments: bool = field(
+        default=True,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "Write the guard's explanations as comments into generated migration scripts.",
+        },
+    )
+    mode: str = field(
+        default="block",
+        metadata={
+            "parse": _parse_choice(*MODES),
+            "doc": "What the upgrade pre-flight does with findings that are not allowed: "
+            "`block` stops before anything runs, `warn` prints them and goes on, "
+            "`off` skips the pre-flight. `alembic -x guard=warn upgrade head` is a "
+            "shorthand for `-x guard.mode=warn`.",
+        },
+    )
+
+    def with_overrides(self, values: Mapping[str, object], source: str) -> GuardSettings:
+        """Return a copy with ``values`` applied; ``source`` names where they came from."""
+        known = {f.name: f for f in fields(self)}
+        changes: dict[str, Any] = {}
+        for raw_key, value in values.items():
+            key = raw_key.replace("-", "_")
+            spec = known.get(key)
+            if spec is None:
+                raise GuardConfigError(
+                    f"Unknown alembic_guard setting {raw_key!r} in {source}; "
+                    f"known settings: {', '.join(sorted(known))}."
+                )
+            try:
+                changes[key] = spec.metadata["parse"](value)
+            except (ValueError, TypeError) as exc:
+                raise GuardConfigError(
+                    f"Bad value {value!r} for alembic_guard setting {raw_key!r} in {source}: {exc}."
+                ) from None
+        return replace(self, **changes)
+
+
+def setting_docs() -> list[tuple[str, object, str]]:
+    """(key, default, documentation) for every setting, for docs and `alembic-guard`."""
+    return [(f.name, f.default, str(f.metadata["doc"])) for f in fields(GuardSettings)]
+
+
+def _pyproject_path(config: Config) -> Path | None:
+    if config.toml_file_name:
+        return Path(config.toml_file_name)
+    if config.config_file_name:
+        return Path(config.config_file_name).absolute().parent / "pyproject.toml"
+    return None
+
+
+def _from_pyproject(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as handle:
+            data: Mapping[str, Any] = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise GuardConfigError(f"Cannot read {path}: {exc}.") from None
+    for part in PYPROJECT_TABLE:
+        data = data.get(part, {})
+        if not isinstance(data, Mapping):
+            raise GuardConfigError(f"[tool.alembic_guard] in {path} must be a table.")
+    return dict(data)
+
+
+def _from_ini(config: Config) -> dict[str, object]:
+    if not config.config_file_name:
+        return {}
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(config.config_file_name, encoding="utf-8")
+    except configparser.Error as exc:
+        raise GuardConfigError(f"Cannot read {config.config_file_name}: {exc}.") from None
+    if not parser.has_section(INI_SECTION):
+        return {}
+    return dict(parser.items(INI_SECTION))
+
+
+def _from_x_arguments(arguments: Iterable[str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for argument in arguments:
+        key, _, value = argument.partition("=")
+        key = key.strip()
+        if key == "guard":
+            values["mode"] = value
+        elif key.startswith(X_PREFIX):
+            values[key[len(X_PREFIX) :]] = value
+    return values
+
+
+def load_settings(config: Config, x_arguments: Iterable[str] = ()) -> GuardSettings:
+    """Resolve the settings of this run: pyproject, then alembic.ini, then ``-x``.
+
+    ``config.attributes["alembic_guard"]`` (a mapping) is applied last, for
+    programmatic use from deploy scripts and tests.
+    """
+    settings = GuardSettings()
+    pyproject = _pyproject_path(config)
+    if pyproject is not None and pyproject.is_file():
+        settings = settings.with_overrides(_from_pyproject(pyproject), str(pyproject))
+    if config.config_file_name:
+        settings = settings.with_overrides(
+            _from_ini(config), f"[{INI_SECTION}] of {config.config_file_name}"
+        )
+    settings = settings.with_overrides(
+        _from_x_arguments(x_arguments), "the -x arguments of this run"
+    )
+    programmatic = config.attributes.get("alembic_guard")
+    if programmatic:
+        settings = settings.with_overrides(programmatic, 'config.attributes["alembic_guard"]')
+    return settings

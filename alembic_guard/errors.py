@@ -1,0 +1,34 @@
+"""Errors the guard raises.
+
+Every error is an :class:`alembic.util.CommandError`, so Alembic's command
+line prints it as one ``FAILED: ...`` paragraph and exits non-zero instead of
+showing a traceback.
+"""
+
+from __future__ import annotations
+
+from alembic.util import CommandError
+
+
+class GuardError(CommandError):
+    """Base class of every error alembic_guard raises on purpose."""
+
+
+class GuardConfigError(GuardError):
+    """A configuration key or value is wrong; the message names key and file."""
+
+
+class GuardWiringError(GuardError):
+    """``alembic_guard.configure`` was called outside an Alembic env.py run."""
+
+
+class UpgradeBlocked(GuardError):
+    """The pre-flight found operations that are not allowed; nothing was run."""
+
+    def __init__(self, message: str, findings: list[object]) -> None:
+        super().__init__(message)
+        self.findings = findings
+
+
+class PreflightError(GuardError):
+    """A pending migration could not be inspected (import error, bad call...)."""

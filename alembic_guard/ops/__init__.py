@@ -1,0 +1,1 @@
+"""Operation objects the guard adds to Alembic's, with their renderers."""

@@ -1,0 +1,90 @@
+"""Explanations written into generated scripts as comments.
+
+A comparator or rule attaches text to the operation it concerns with
+:func:`add_note`; when the script is rendered, the wiring's
+``process_revision_directives`` hook places a :class:`GuardNoteOp` right
+before each such operation.  A note is an empty :class:`OpContainer`, so
+``UpgradeOps.as_diffs()`` (what ``alembic check`` reads) never counts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import ops
+
+NOTES_KEY = "alembic_guard.notes"
+PREFIX = "# alembic_guard: "
+
+
+def add_note(op: ops.MigrateOperation, text: str) -> None:
+    """Attach an explanation to ``op``; it is rendered as a comment above it."""
+    notes: list[str] = op.info.setdefault(NOTES_KEY, [])
+    if text not in notes:
+        notes.append(text)
+
+
+def notes_of(op: ops.MigrateOperation) -> list[str]:
+    return list(op.info.get(NOTES_KEY, ()))
+
+
+class GuardNoteOp(ops.OpContainer):
+    """Comment lines in a generated script; never a schema change."""
+
+    def __init__(self, lines: Iterable[str], *, standalone: bool = False) -> None:
+        super().__init__(ops=())
+        self.lines = list(lines)
+        # a container holding nothing but notes still needs a statement
+        self.standalone = standalone
+
+    def reverse(self) -> GuardNoteOp:
+        return GuardNoteOp(self.lines, standalone=self.standalone)
+
+    def is_empty(self) -> bool:
+        # a note alone does not make a migration worth writing
+        return True
+
+
+@renderers.dispatch_for(GuardNoteOp)
+def _render_note(autogen_context: AutogenContext, op: GuardNoteOp) -> list[str]:
+    lines = []
+    for text in op.lines:
+        for part in text.splitlines() or [""]:
+            lines.append((PREFIX + part).rstrip())
+    if op.standalone:
+        lines.append("pass")
+    return lines
+
+
+def _is_note(op: ops.MigrateOperation) -> bool:
+    return isinstance(op, GuardNoteOp)
+
+
+def place_notes(container: ops.OpContainer) -> None:
+    """Insert a GuardNoteOp before every op carrying notes, recursively."""
+    placed: list[ops.MigrateOperation] = []
+    for op in container.ops:
+        if _is_note(op):
+            placed.append(op)
+            continue
+        texts = notes_of(op)
+        if texts:
+            placed.append(GuardNoteOp(texts))
+        if isinstance(op, ops.OpContainer):
+            place_notes(op)
+        placed.append(op)
+    container.ops = placed
+    if placed and all(_is_note(op) for op in placed):
+        last = placed[-1]
+        assert isinstance(last, GuardNoteOp)
+        last.standalone = True
+
+
+def remove_notes(container: ops.OpContainer) -> None:
+    """Drop previously placed notes (the hook may run more than once)."""
+    container.ops = [op for op in container.ops if not _is_note(op)]
+    for op in container.ops:
+        if isinstance(op, ops.OpContainer):
+            remove_notes(op)

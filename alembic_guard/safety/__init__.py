@@ -1,0 +1,1 @@
+"""Upgrade safety: record what pending migrations would do, judge it with rules."""
