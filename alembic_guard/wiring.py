@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from . import plugin
 from .config import GuardSettings, load_settings
 from .errors import GuardWiringError, UpgradeBlocked
+from .ops.checks import apply_sqlite_check_batches
 from .ops.notes import add_note, place_notes, remove_notes
 from .safety.context import RuleContext
 from .safety.preflight import evaluate_records, preflight_steps
@@ -81,7 +82,7 @@ def autogenerate_plugins(requested: Sequence[str] | None, settings: GuardSetting
     enabled = [
         name
         for name, key in FEATURE_SETTINGS.items()
-        if getattr(settings, key) and name in plugin.PLUGIN_MODULES
+        if getattr(settings, key) and name in plugin.COMPARATORS
     ]
     names = list(requested) if requested is not None else ["alembic.autogenerate.*"]
     mentions_guard = any(n.lstrip("~").startswith("alembic_guard") for n in names)
@@ -133,7 +134,10 @@ def annotate_unsafe(upgrade_ops: ops.UpgradeOps, dialect: str) -> list[Finding]:
 
 
 def _revision_hook(
-    user_hook: Callable[..., None] | None, settings: GuardSettings, dialect: str | None
+    user_hook: Callable[..., None] | None,
+    settings: GuardSettings,
+    dialect: str | None,
+    render_as_batch: bool,
 ) -> Callable[..., None]:
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[Any]
@@ -143,6 +147,8 @@ def _revision_hook(
         for script in directives:
             if not isinstance(script, ops.MigrationScript):
                 continue
+            if render_as_batch:
+                apply_sqlite_check_batches(script)
             for upgrade_ops in script.upgrade_ops_list:
                 remove_notes(upgrade_ops)
                 if settings.comments:
@@ -163,12 +169,15 @@ def guard_options(kw: dict[str, Any], settings: GuardSettings) -> dict[str, Any]
     options["autogenerate_plugins"] = autogenerate_plugins(
         options.get("autogenerate_plugins"), settings
     )
-    options["process_revision_directives"] = _revision_hook(
-        options.get("process_revision_directives"), settings, dialect
-    )
     if dialect == "sqlite":
         # SQLite cannot ALTER constraints or columns; batch mode recreates the table
         options.setdefault("render_as_batch", True)
+    options["process_revision_directives"] = _revision_hook(
+        options.get("process_revision_directives"),
+        settings,
+        dialect,
+        bool(options.get("render_as_batch")),
+    )
     options[SETTINGS_OPTION] = settings
     return options
 

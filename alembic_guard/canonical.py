@@ -1,0 +1,350 @@
+"""Canonical forms of SQL expressions, so that equal rules compare equal.
+
+Two layers:
+
+* :func:`expression_key` -- a parse-based key (sqlglot) that ignores what
+  never changes meaning: whitespace, keyword case, identifier quoting,
+  redundant parentheses, casts the database adds (``'a'::character
+  varying``), ``BETWEEN`` vs ``>= AND <=``, ``IN (...)`` vs ``= ANY
+  (ARRAY[...])``, ``!=`` vs ``<>``.  It needs no database and never writes.
+* :class:`Canonicalizer` -- asks the database for its own rendering of model
+  expressions, in one batch, on scratch objects that never outlive the call
+  (PostgreSQL: temporary tables inside a savepoint that is always rolled
+  back; MariaDB/MySQL: temporary tables dropped at once).  It is only asked
+  about the few expressions the parse key could not match.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import ClassVar
+
+import sqlglot
+from sqlalchemy import Table, text
+from sqlalchemy.engine import Connection
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+log = logging.getLogger(__name__)
+
+#: SQLAlchemy dialect name -> sqlglot dialect name
+_SQLGLOT_DIALECTS = {
+    "postgresql": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "sqlite": "sqlite",
+}
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def squash(sql: str) -> str:
+    """Whitespace folded and fully-enclosing parentheses removed."""
+    sql = _WHITESPACE.sub(" ", sql).strip()
+    while sql.startswith("(") and sql.endswith(")") and _encloses(sql):
+        sql = sql[1:-1].strip()
+    return sql
+
+
+def _encloses(sql: str) -> bool:
+    """True when the first parenthesis closes at the very end (quotes respected)."""
+    depth = 0
+    quote: str | None = None
+    for index, char in enumerate(sql):
+        if quote:
+            if char == quote:
+                quote = None
+            continue
+        if char in "'\"`":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0 and index != len(sql) - 1:
+                return False
+    return depth == 0
+
+
+def _unwrap(node: exp.Expression) -> exp.Expression:
+    while isinstance(node, (exp.Paren, exp.Cast)):
+        node = node.this
+    return node
+
+
+def _array_items(node: exp.Expression) -> list[exp.Expression] | None:
+    node = _unwrap(node)
+    if isinstance(node, (exp.Any, exp.All)) or (
+        isinstance(node, exp.Anonymous) and str(node.this).upper() in ("ANY", "ALL")
+    ):
+        inner = node.this if not isinstance(node, exp.Anonymous) else node.expressions[0]
+        inner = _unwrap(inner)
+        if isinstance(inner, exp.Array):
+            return list(inner.expressions)
+    return None
+
+
+def _normalize(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, (exp.Paren, exp.Cast)):
+        return node.this
+    if isinstance(node, exp.Between):
+        return exp.and_(
+            exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
+            exp.LTE(this=node.this.copy(), expression=node.args["high"].copy()),
+        )
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        items = _array_items(node.expression)
+        if items is not None:
+            membership = exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
+            return membership if isinstance(node, exp.EQ) else exp.Not(this=membership)
+    if isinstance(node, exp.Identifier):
+        name = node.name if node.args.get("quoted") else node.name.lower()
+        return exp.Identifier(this=name, quoted=False)
+    if isinstance(node, exp.Anonymous):
+        node.set("this", str(node.this).lower())
+    return node
+
+
+def _simplify(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Cast):
+        return node.this
+    if isinstance(node, (exp.EQ, exp.NEQ)):
+        items = _array_items(node.expression)
+        if items is not None:
+            membership = exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
+            return membership if isinstance(node, exp.EQ) else exp.Not(this=membership)
+    return node
+
+
+def source_variants(sql: str, dialect: str) -> list[str]:
+    """Other spellings of a database-rendered expression that may re-create it exactly.
+
+    PostgreSQL's rendering is not always a fixed point (re-parsing
+    ``(ARRAY[...])::text[]`` pushes the cast into the elements); the form a
+    user would have written (``s IN ('a', 'b')``) usually is.  Callers keep
+    a variant only after the database confirmed it renders back to ``sql``.
+    """
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return []
+    simplified = sql
+    for _ in range(8):  # a rewrite can expose another: repeat to a fixed point
+        tree = tree.transform(_simplify, copy=False)
+        rendered = tree.sql(dialect=read)
+        if rendered == simplified:
+            break
+        simplified = rendered
+    return [simplified] if simplified != sql else []
+
+
+@lru_cache(maxsize=65536)
+def expression_key(sql: str, dialect: str) -> str | None:
+    """A key equal for expressions the database treats as the same; None if unparsable."""
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return None
+    previous = None
+    # a rewrite can expose another (a cast inside a BETWEEN bound): repeat to a fixed point
+    for _ in range(8):
+        tree = tree.transform(_normalize, copy=False)
+        key = repr(tree)
+        if key == previous:
+            break
+        previous = key
+    return previous
+
+
+@dataclass(frozen=True)
+class ScratchRequest:
+    """Ask the database to render ``sql`` as a CHECK on a copy of ``table``."""
+
+    table: Table
+    sql: str
+
+
+class CannotCanonicalize(Exception):
+    """The database could not be asked (read-only, no privilege, unsupported)."""
+
+
+_registry: dict[str, type[Canonicalizer]] = {}
+
+
+class Canonicalizer:
+    """Per-dialect: render model CHECK expressions the way the database stores them."""
+
+    dialect_name: ClassVar[str] = "default"
+
+    def __init_subclass__(cls) -> None:
+        _registry[cls.dialect_name] = cls
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
+        """The database's text for each request (None where that table failed)."""
+        raise CannotCanonicalize(f"{self.connection.dialect.name} stores CHECK text verbatim")
+
+    def scratch_columns(self, table: Table) -> str:
+        dialect = self.connection.dialect
+        preparer = dialect.identifier_preparer
+        return ", ".join(
+            f"{preparer.quote(column.name)} {column.type.compile(dialect=dialect)}"
+            for column in table.columns
+        )
+
+
+def canonicalizer_for(connection: Connection) -> Canonicalizer:
+    cls = _registry.get(connection.dialect.name, Canonicalizer)
+    return cls(connection)
+
+
+_SCRATCH = "alembic_guard_scratch_{}"
+_CHECK_DEF = re.compile(r"^CHECK *\((.+)\)( NO INHERIT)?( NOT VALID)?$", re.DOTALL)
+
+
+def parse_pg_check(definition: str) -> tuple[str, bool, bool]:
+    """``pg_get_constraintdef`` text -> (expression, no_inherit, not_valid)."""
+    match = _CHECK_DEF.match(definition.strip())
+    if match is None:
+        return definition, False, False
+    return match.group(1), bool(match.group(2)), bool(match.group(3))
+
+
+@contextmanager
+def rolled_back(connection: Connection) -> Iterator[None]:
+    """A savepoint (or transaction) that is always rolled back, whatever happens inside."""
+    scope = connection.begin_nested() if connection.in_transaction() else connection.begin()
+    try:
+        yield
+    finally:
+        if scope.is_active:
+            scope.rollback()
+
+
+class PostgresqlCanonicalizer(Canonicalizer):
+    dialect_name = "postgresql"
+
+    def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
+        groups: dict[int, list[int]] = {}
+        tables: dict[int, Table] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(id(request.table), []).append(index)
+            tables[id(request.table)] = request.table
+        results: list[str | None] = [None] * len(requests)
+        preparer = self.connection.dialect.identifier_preparer
+        try:
+            with rolled_back(self.connection):
+                created: list[str] = []
+                for number, (key, indexes) in enumerate(groups.items()):
+                    scratch = _SCRATCH.format(number)
+                    checks = ", ".join(
+                        f"CONSTRAINT {preparer.quote(f'ck_{i}')} CHECK ({requests[i].sql})"
+                        for i in indexes
+                    )
+                    statement = (
+                        f"CREATE TEMPORARY TABLE {scratch} "
+                        f"({self.scratch_columns(tables[key])}, {checks}) ON COMMIT DROP"
+                    )
+                    try:
+                        with rolled_back_on_error(self.connection):
+                            self.connection.exec_driver_sql(statement)
+                        created.append(scratch)
+                    except Exception as exc:  # one bad expression spoils only its table
+                        if _is_privilege_error(exc):
+                            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                        log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
+                if created:
+                    rows = self.connection.execute(
+                        text(
+                            "SELECT con.conname, pg_catalog.pg_get_constraintdef(con.oid) "
+                            "FROM pg_catalog.pg_constraint con "
+                            "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                            "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
+                            "AND c.relname = ANY(:names) AND con.contype = 'c'"
+                        ),
+                        {"names": created},
+                    )
+                    for name, definition in rows:
+                        results[int(name[3:])] = parse_pg_check(definition)[0]
+        except CannotCanonicalize:
+            raise
+        except Exception as exc:
+            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+        return results
+
+
+@contextmanager
+def rolled_back_on_error(connection: Connection) -> Iterator[None]:
+    """A savepoint kept on success, rolled back (and the error re-raised) on failure."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    except BaseException:
+        savepoint.rollback()
+        raise
+    else:
+        savepoint.commit()
+
+
+def _is_privilege_error(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return any(
+        marker in message
+        for marker in (
+            "read-only",
+            "read only",
+            "permission denied",
+            "access denied",
+            "command denied",
+        )
+    )
+
+
+_MYSQL_CHECK = re.compile(r"CONSTRAINT `((?:[^`]|``)+)` CHECK \((.*)\)\s*,?\s*$")
+
+
+class MysqlCanonicalizer(Canonicalizer):
+    dialect_name = "mysql"
+
+    def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
+        groups: dict[int, list[int]] = {}
+        tables: dict[int, Table] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(id(request.table), []).append(index)
+            tables[id(request.table)] = request.table
+        results: list[str | None] = [None] * len(requests)
+        for number, (key, indexes) in enumerate(groups.items()):
+            scratch = _SCRATCH.format(number)
+            checks = ", ".join(f"CONSTRAINT `ck_{i}` CHECK ({requests[i].sql})" for i in indexes)
+            try:
+                # temporary tables: session-private, no implicit commit, dropped at once
+                self.connection.exec_driver_sql(
+                    f"CREATE TEMPORARY TABLE `{scratch}` ({self.scratch_columns(tables[key])}, {checks})"
+                )
+            except Exception as exc:
+                if _is_privilege_error(exc):
+                    raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
+                continue
+            try:
+                row = self.connection.exec_driver_sql(f"SHOW CREATE TABLE `{scratch}`").one()
+            finally:
+                self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS `{scratch}`")
+            for line in str(row[1]).splitlines():
+                match = _MYSQL_CHECK.search(line.strip())
+                if match and match.group(1).startswith("ck_"):
+                    results[int(match.group(1)[3:])] = match.group(2)
+        return results
+
+
+class MariadbCanonicalizer(MysqlCanonicalizer):
+    dialect_name = "mariadb"

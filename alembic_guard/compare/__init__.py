@@ -1,0 +1,1 @@
+"""Autogenerate comparators, one Alembic plugin module each (``setup(plugin)``)."""

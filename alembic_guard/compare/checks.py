@@ -1,0 +1,463 @@
+"""Plugin ``alembic_guard.checks``: CHECK constraints in autogenerate and ``alembic check``.
+
+Matching, per existing table:
+
+1. a named model CHECK and a database CHECK of the same name are the same
+   rule; they differ only if their expressions differ;
+2. the rest are matched by expression, whatever the database called them
+   (``t_qty_check``, ``CONSTRAINT_1``, no name at all on SQLite);
+3. what is still unmatched is asked of the database, in one batch for the
+   whole run (:mod:`alembic_guard.canonical`): it renders the model's
+   expression its own way, which settles ``BETWEEN`` vs ``>= AND <=`` and
+   the like for good;
+4. what is left is added or dropped; an add and a drop on the same columns
+   are reported together as a changed rule, old and new text side by side.
+
+Catalog reads are one query per schema.  The whole run is decided at the
+first table, so canonicalisation is one batch, not one round trip per table.
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import ops
+from alembic.util import PriorityDispatchResult
+from alembic.util.sqla_compat import _get_constraint_final_name, all_table_check_constraints
+from sqlalchemy import CheckConstraint, Table
+from sqlalchemy.engine import Dialect
+
+from ..canonical import (
+    CannotCanonicalize,
+    ScratchRequest,
+    canonicalizer_for,
+    expression_key,
+    source_variants,
+    squash,
+)
+from ..catalog import Catalog, DbCheck, catalog_for
+from ..ops.checks import (
+    UNNAMED_AFTER,
+    UNNAMED_BEFORE,
+    AddUnnamedCheckOp,
+    DropColumnCheckOp,
+    DropUnnamedCheckOp,
+)
+from ..ops.notes import add_note
+from ..wiring import settings_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ModelCheck:
+    constraint: CheckConstraint
+    table: Table
+    name: str | None  # the name the database will see (convention applied), None if unnamed
+    sqltext: str
+    canonical: str | None = None  # the database's rendering, when it was asked
+
+
+@dataclass
+class TableDecision:
+    """What the comparator will add to one table's ModifyTableOps."""
+
+    drops: list[DbCheck] = field(default_factory=list)
+    adds: list[ModelCheck] = field(default_factory=list)
+    #: (old, new) pairs reported as one changed rule
+    changes: list[tuple[DbCheck, ModelCheck]] = field(default_factory=list)
+    #: (old, new) pairs with the same expression and another name
+    renames: list[tuple[DbCheck, ModelCheck]] = field(default_factory=list)
+    unnamed_before: list[str] = field(default_factory=list)
+    unnamed_after: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pairing:
+    table: Table
+    model: list[ModelCheck]
+    db: list[DbCheck]
+    same_name: list[tuple[ModelCheck, DbCheck]] = field(default_factory=list)
+    matched: list[tuple[ModelCheck, DbCheck]] = field(default_factory=list)
+
+
+def _compiled(constraint: CheckConstraint, dialect: Dialect) -> str:
+    """The expression exactly as CREATE TABLE would write it (no table prefix)."""
+    compiler = dialect.ddl_compiler(dialect, None)
+    return str(
+        compiler.sql_compiler.process(constraint.sqltext, include_table=False, literal_binds=True)
+    )
+
+
+def model_checks(table: Table, dialect: Dialect) -> list[ModelCheck]:
+    """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
+    compiler = SimpleNamespace(dialect=dialect)
+    found = []
+    for constraint in all_table_check_constraints(table):
+        rule = constraint._create_rule
+        # Boolean/Enum(create_constraint=True) emit a CHECK only where the type is not native
+        if rule is not None and not rule(compiler):
+            continue
+        found.append(
+            ModelCheck(
+                constraint,
+                table,
+                _get_constraint_final_name(constraint, dialect),
+                _compiled(constraint, dialect),
+            )
+        )
+    return sorted(found, key=lambda c: (c.name or "", c.sqltext))
+
+
+def _same(model: ModelCheck, db: DbCheck, dialect: str) -> bool:
+    for text in (model.sqltext, model.canonical):
+        if text is None:
+            continue
+        if squash(text) == squash(db.sqltext):
+            return True
+        key = expression_key(text, dialect)
+        if key is not None and key == expression_key(db.sqltext, dialect):
+            return True
+    return False
+
+
+def _referenced(sqltext: str, columns: Iterable[str]) -> frozenset[str]:
+    lowered = sqltext.lower()
+    return frozenset(c for c in columns if c.lower() in lowered)
+
+
+class CheckComparison:
+    """Decides every table of one autogenerate run at once."""
+
+    def __init__(self, autogen_context: AutogenContext) -> None:
+        self.autogen_context = autogen_context
+        connection = autogen_context.connection
+        assert connection is not None and autogen_context.dialect is not None
+        self.connection = connection
+        self.dialect = autogen_context.dialect
+        self.catalog: Catalog = catalog_for(connection)
+        self.default_schema = self.dialect.default_schema_name
+        self.db_checks: dict[str | None, dict[str, list[DbCheck]]] = {}
+        self.decisions: dict[tuple[str | None, str], TableDecision] = {}
+        self.used_fallback: str | None = None
+        self.restore_text: dict[int, str] = {}
+        self._decide_all()
+
+    def _schema_key(self, schema: str | None) -> str | None:
+        return None if schema == self.default_schema else schema
+
+    def checks_in(self, schema: str | None) -> dict[str, list[DbCheck]]:
+        key = self._schema_key(schema)
+        if key not in self.db_checks:
+            self.db_checks[key] = self.catalog.check_constraints(key)
+        return self.db_checks[key]
+
+    def _decide_all(self) -> None:
+        dialect = self.dialect.name
+        pairings: list[_Pairing] = []
+        to_restore: list[tuple[Table, DbCheck]] = []
+        for table in self.autogen_context.sorted_tables:
+            db = list(self.checks_in(table.schema).get(table.name, ()))
+            model = model_checks(table, self.dialect)
+            if db or model:
+                pairings.append(self._pair(table, model, db))
+        # ask the database only about what parsing could not settle
+        pending: list[ModelCheck] = []
+        for pairing in pairings:
+            pending.extend(m for m, d in pairing.same_name if not _same(m, d, dialect))
+            if pairing.db:
+                pending.extend(pairing.model)
+        if pending:
+            self._canonicalize(pending)
+        for pairing in pairings:
+            self._match_rest(pairing)
+            decision = self._decide(pairing)
+            self.decisions[(self._schema_key(pairing.table.schema), pairing.table.name)] = decision
+            removed = decision.drops + [db for db, _ in decision.changes + decision.renames]
+            to_restore.extend((pairing.table, db) for db in removed)
+        if to_restore and not self.used_fallback:
+            self._choose_restore_texts(to_restore)
+
+    def _pair(self, table: Table, model: list[ModelCheck], db: list[DbCheck]) -> _Pairing:
+        dialect = self.dialect.name
+        pairing = _Pairing(table, list(model), list(db))
+        by_name = {d.name: d for d in db if d.name is not None}
+        for check in model:
+            partner = by_name.pop(check.name, None) if check.name is not None else None
+            if partner is not None:
+                pairing.same_name.append((check, partner))
+                pairing.model.remove(check)
+                pairing.db.remove(partner)
+        # then by expression, one to one
+        for check in list(pairing.model):
+            for candidate in pairing.db:
+                if _same(check, candidate, dialect):
+                    pairing.matched.append((check, candidate))
+                    pairing.model.remove(check)
+                    pairing.db.remove(candidate)
+                    break
+        return pairing
+
+    def _match_rest(self, pairing: _Pairing) -> None:
+        dialect = self.dialect.name
+        for check in list(pairing.model):
+            for candidate in pairing.db:
+                if _same(check, candidate, dialect):
+                    pairing.matched.append((check, candidate))
+                    pairing.model.remove(check)
+                    pairing.db.remove(candidate)
+                    break
+
+    def _canonicalize(self, pending: list[ModelCheck]) -> None:
+        mode = settings_of(self.autogen_context.migration_context).canonicalize
+        if mode == "parse":
+            return
+        requests = [ScratchRequest(m.table, m.sqltext) for m in pending]
+        try:
+            texts = canonicalizer_for(self.connection).check_definitions(requests)
+        except CannotCanonicalize as exc:
+            if mode == "database":
+                raise
+            self.used_fallback = str(exc)
+            return
+        for check, text in zip(pending, texts, strict=True):
+            check.canonical = text
+
+    def _choose_restore_texts(self, removed: list[tuple[Table, DbCheck]]) -> None:
+        """Pick, per dropped CHECK, a text that the database renders back exactly.
+
+        The downgrade re-creates what the upgrade drops; the database's own
+        rendering is tried first, then the spellings of :func:`source_variants`.
+        """
+        if settings_of(self.autogen_context.migration_context).canonicalize == "parse":
+            return
+        dialect = self.dialect.name
+        candidates: list[tuple[DbCheck, str]] = []
+        for _, db in removed:
+            candidates.append((db, db.sqltext))
+            candidates.extend((db, variant) for variant in source_variants(db.sqltext, dialect))
+        tables = {id(db): table for table, db in removed}
+        requests = [ScratchRequest(tables[id(db)], text) for db, text in candidates]
+        try:
+            rendered = canonicalizer_for(self.connection).check_definitions(requests)
+        except CannotCanonicalize:
+            return
+        for (db, text), result in zip(candidates, rendered, strict=True):
+            key = id(db)
+            if (
+                key not in self.restore_text
+                and result is not None
+                and squash(result) == squash(db.sqltext)
+            ):
+                self.restore_text[key] = text
+
+    def restore_sql(self, db: DbCheck) -> str:
+        """The text the downgrade uses to re-create ``db``."""
+        return self.restore_text.get(id(db), db.sqltext)
+
+    def _decide(self, pairing: _Pairing) -> TableDecision:
+        dialect = self.dialect.name
+        decision = TableDecision()
+        for model, db in pairing.same_name:
+            if not _same(model, db, dialect):
+                decision.changes.append((db, model))
+        for model, db in pairing.matched:
+            # the same rule under another explicit name: the model's name wins
+            if model.name is not None and db.name is not None and model.name != db.name:
+                decision.renames.append((db, model))
+        # a leftover add and drop over the same columns: one rule, changed
+        columns = [c.name for c in pairing.table.columns]
+        remaining_db = list(pairing.db)
+        for model in pairing.model:
+            wanted = _referenced(model.sqltext, columns)
+            partner = next(
+                (d for d in remaining_db if wanted and _referenced(d.sqltext, columns) == wanted),
+                None,
+            )
+            if partner is not None:
+                remaining_db.remove(partner)
+                decision.changes.append((partner, model))
+            else:
+                decision.adds.append(model)
+        decision.drops.extend(remaining_db)
+        if dialect == "sqlite":
+            all_db = [
+                d
+                for (d,) in (
+                    (x,) for x in self.checks_in(pairing.table.schema).get(pairing.table.name, ())
+                )
+            ]
+            decision.unnamed_before = [d.sqltext for d in all_db if d.name is None]
+            kept = [d.sqltext for m, d in pairing.matched if d.name is None]
+            new = [m.sqltext for m in decision.adds if m.name is None]
+            new += [m.sqltext for _, m in decision.changes if m.name is None]
+            decision.unnamed_after = kept + new
+        return decision
+
+
+_runs: weakref.WeakKeyDictionary[AutogenContext, CheckComparison] = weakref.WeakKeyDictionary()
+
+
+def _comparison(autogen_context: AutogenContext) -> CheckComparison:
+    comparison = _runs.get(autogen_context)
+    if comparison is None:
+        comparison = _runs[autogen_context] = CheckComparison(autogen_context)
+        if comparison.used_fallback:
+            log.warning(
+                "alembic_guard: CHECK expressions compared by parsing, not by the database "
+                "(%s); set guard.canonicalize=parse to silence this",
+                comparison.used_fallback,
+            )
+    return comparison
+
+
+def _generated_name(table: Table, model: ModelCheck, dialect: Dialect, taken: set[str]) -> str:
+    """A name for an unnamed model CHECK, PostgreSQL style, so the downgrade can drop it."""
+    columns = sorted(_referenced(model.sqltext, [c.name for c in table.columns]))
+    base = f"{table.name}_{columns[0]}_check" if columns else f"{table.name}_check"
+    limit = dialect.max_identifier_length or 63
+    name = base[:limit]
+    number = 1
+    while name in taken:
+        suffix = str(number)
+        name = base[: limit - len(suffix)] + suffix
+        number += 1
+    taken.add(name)
+    return name
+
+
+def _options(model: ModelCheck) -> dict[str, Any]:
+    return {k: v for k, v in model.constraint.dialect_kwargs.items() if v}
+
+
+def _drop_op(
+    autogen_context: AutogenContext,
+    schema: str | None,
+    tname: str,
+    conn_table: Table,
+    db: DbCheck,
+    restore_sql: str,
+) -> ops.MigrateOperation:
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    if dialect.name == "sqlite" and db.name is None:
+        return DropUnnamedCheckOp(tname, restore_sql, schema=schema)
+    if db.column is not None and db.column in conn_table.c:
+        return DropColumnCheckOp(tname, conn_table.c[db.column], restore_sql, schema=schema)
+    restore: ops.MigrateOperation
+    if db.no_inherit:
+        # Alembic cannot render NO INHERIT: restore the database's exact definition
+        preparer = dialect.identifier_preparer
+        target = (
+            f"{preparer.quote_schema(schema)}.{preparer.quote(tname)}"
+            if schema
+            else preparer.quote(tname)
+        )
+        suffix = " NO INHERIT" + (" NOT VALID" if db.not_valid else "")
+        restore = ops.ExecuteSQLOp(
+            f"ALTER TABLE {target} ADD CONSTRAINT {preparer.quote(str(db.name))} "
+            f"CHECK ({restore_sql}){suffix}"
+        )
+    else:
+        kw = {"postgresql_not_valid": True} if db.not_valid else {}
+        restore = ops.CreateCheckConstraintOp(db.name, tname, restore_sql, schema=schema, **kw)
+    return ops.DropConstraintOp(db.name, tname, type_="check", schema=schema, _reverse=restore)  # type: ignore[arg-type]
+
+
+def _add_op(
+    autogen_context: AutogenContext,
+    schema: str | None,
+    table: Table,
+    model: ModelCheck,
+    taken: set[str],
+) -> ops.MigrateOperation:
+    dialect = autogen_context.dialect
+    assert dialect is not None
+    if model.name is None and dialect.name == "sqlite":
+        return AddUnnamedCheckOp(table.name, model.sqltext, schema=schema)
+    name = model.name
+    op = ops.CreateCheckConstraintOp(
+        name or _generated_name(table, model, dialect, taken),
+        table.name,
+        model.constraint.sqltext,
+        schema=schema,
+        **_options(model),
+    )
+    if name is None:
+        add_note(
+            op,
+            f"unnamed in the model; named {op.constraint_name} here so the downgrade can drop it",
+        )
+    return op
+
+
+def compare_check_constraints(
+    autogen_context: AutogenContext,
+    modify_table_ops: ops.ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: Table | None,
+    metadata_table: Table | None,
+) -> PriorityDispatchResult:
+    # new tables keep their CHECKs inside create_table; dropped tables take theirs along
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    comparison = _comparison(autogen_context)
+    decision = comparison.decisions.get((comparison._schema_key(schema), tname))
+    if decision is None:
+        return PriorityDispatchResult.CONTINUE
+    filters = {"table_name": tname, "schema_name": schema}
+    taken = {d.name for d in comparison.checks_in(schema).get(tname, ()) if d.name}
+    emitted: list[ops.MigrateOperation] = []
+
+    def dropped(db: DbCheck) -> bool:
+        return db.name is None or autogen_context.run_name_filters(
+            db.name, "check_constraint", filters
+        )
+
+    pairs = [(db, model, "changed") for db, model in decision.changes]
+    pairs += [(db, model, "renamed") for db, model in decision.renames]
+    for db, model, how in pairs:
+        if not dropped(db) or not autogen_context.run_object_filters(
+            model.constraint, model.name, "check_constraint", False, None
+        ):
+            continue
+        drop = _drop_op(autogen_context, schema, tname, conn_table, db, comparison.restore_sql(db))
+        add = _add_op(autogen_context, schema, metadata_table, model, taken)
+        if how == "renamed":
+            text = f"CHECK {db.name} on {tname} renamed to {model.name}; expression unchanged ({db.sqltext})"
+        else:
+            text = f"CHECK {db.name or '(unnamed)'} on {tname} changed: was ({db.sqltext}), now ({model.sqltext})"
+        add_note(drop, text)
+        emitted.extend([drop, add])
+        log.info("Detected %s check constraint %r on table %r", how, db.name or model.name, tname)
+    for db in decision.drops:
+        if dropped(db):
+            drop = _drop_op(
+                autogen_context, schema, tname, conn_table, db, comparison.restore_sql(db)
+            )
+            add_note(
+                drop,
+                f"CHECK {db.name or '(unnamed)'} ({db.sqltext}) is in the database, not in the model",
+            )
+            emitted.append(drop)
+            log.info("Detected removed check constraint %r on table %r", db.name, tname)
+    for model in decision.adds:
+        if autogen_context.run_object_filters(
+            model.constraint, model.name, "check_constraint", False, None
+        ):
+            add = _add_op(autogen_context, schema, metadata_table, model, taken)
+            add_note(add, f"CHECK ({model.sqltext}) is in the model, not in the database")
+            emitted.append(add)
+            log.info("Detected added check constraint %r on table %r", model.name, tname)
+    modify_table_ops.ops.extend(emitted)
+    if decision.unnamed_before or decision.unnamed_after:
+        modify_table_ops.info[UNNAMED_BEFORE] = decision.unnamed_before
+        modify_table_ops.info[UNNAMED_AFTER] = decision.unnamed_after
+    return PriorityDispatchResult.CONTINUE

@@ -1,0 +1,48 @@
+"""Catalog snapshots read with plain SQL, independent of alembic_guard's own code."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine
+
+
+def check_constraints(engine: Engine) -> set[tuple[str, str | None, str]]:
+    """(table, name, definition) for every CHECK of the default schema."""
+    with engine.connect() as connection:
+        name = connection.dialect.name
+        if name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT c.relname, con.conname, pg_get_constraintdef(con.oid) "
+                    "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
+                    "WHERE con.contype = 'c' AND c.relnamespace = current_schema()::regnamespace"
+                )
+            )
+            return {(r[0], r[1], r[2]) for r in rows}
+        if name == "mysql":
+            rows = connection.execute(
+                text(
+                    "SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE "
+                    "FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"
+                )
+            )
+            return {(r[0], r[1], r[2]) for r in rows}
+        inspector = inspect(connection)
+        found = set()
+        for table in inspector.get_table_names():
+            for check in inspector.get_check_constraints(table):
+                found.add((table, check.get("name"), " ".join(check["sqltext"].split())))
+        return found
+
+
+def schema_objects(engine: Engine) -> dict[str, object]:
+    """Tables, columns, indexes and checks: enough to prove 'nothing changed'."""
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        tables = sorted(inspector.get_table_names())
+        return {
+            "tables": tables,
+            "columns": {t: [(c["name"], str(c["type"])) for c in inspector.get_columns(t)] for t in tables},
+            "indexes": {t: sorted(i["name"] or "" for i in inspector.get_indexes(t)) for t in tables},
+            "checks": sorted(check_constraints(engine), key=repr),
+        }
