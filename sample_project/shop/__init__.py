@@ -1,0 +1,1 @@
+"""A small shop: customers order products; each order has lines."""
