@@ -26,12 +26,19 @@ class Scenario:
     naming_convention: dict[str, str] | None = None
 
     def metadata(self, which: str, dialect: str) -> sa.MetaData:
-        md = sa.MetaData(naming_convention=self.naming_convention or sa.sql.schema.DEFAULT_NAMING_CONVENTION)
+        md = sa.MetaData(
+            naming_convention=self.naming_convention or sa.sql.schema.DEFAULT_NAMING_CONVENTION
+        )
         (self.before if which == "before" else self.after)(md, dialect)
         return md
 
 
-def products(md: sa.MetaData, *checks: sa.CheckConstraint, price_check: str | None = None, **types: sa.types.TypeEngine) -> sa.Table:
+def products(
+    md: sa.MetaData,
+    *checks: sa.CheckConstraint,
+    price_check: str | None = None,
+    **types: sa.types.TypeEngine,
+) -> sa.Table:
     price_args: list[sa.CheckConstraint] = [sa.CheckConstraint(price_check)] if price_check else []
     return sa.Table(
         "products",
@@ -71,7 +78,12 @@ def none(md: sa.MetaData, dialect: str) -> None:
 
 SCENARIOS = [
     # -- unchanged rules, written the same way or an equivalent way: no diff
-    Scenario("named unchanged", both(fixed("price > 0", "ck_price")), both(fixed("price > 0", "ck_price")), "same"),
+    Scenario(
+        "named unchanged",
+        both(fixed("price > 0", "ck_price")),
+        both(fixed("price > 0", "ck_price")),
+        "same",
+    ),
     Scenario("unnamed unchanged", both(fixed("qty < 1000")), both(fixed("qty < 1000")), "same"),
     Scenario(
         "column-level unchanged",
@@ -79,12 +91,42 @@ SCENARIOS = [
         lambda md, d: products(md, price_check="price > 0"),
         "same",
     ),
-    Scenario("IN list (PostgreSQL renders = ANY)", both(fixed("status IN ('a','b')", "ck_status")), both(fixed("status IN ('a','b')", "ck_status")), "same"),
-    Scenario("unnamed IN list", both(fixed("status IN ('a', 'b')")), both(fixed("status IN ('a', 'b')")), "same"),
-    Scenario("BETWEEN vs >= AND <=", both(fixed("b BETWEEN 1 AND 10", "ck_b")), both(fixed("b >= 1 AND b <= 10", "ck_b")), "same"),
-    Scenario("unnamed BETWEEN vs >= AND <=", both(fixed("b BETWEEN 1 AND 10")), both(fixed("b >= 1 AND b <= 10")), "same"),
-    Scenario("!= vs <>", both(fixed("status != 'x'", "ck_status")), both(fixed("status <> 'x'", "ck_status")), "same"),
-    Scenario("redundant parentheses", both(fixed("((qty > 0))", "ck_qty")), both(fixed("qty > 0", "ck_qty")), "same"),
+    Scenario(
+        "IN list (PostgreSQL renders = ANY)",
+        both(fixed("status IN ('a','b')", "ck_status")),
+        both(fixed("status IN ('a','b')", "ck_status")),
+        "same",
+    ),
+    Scenario(
+        "unnamed IN list",
+        both(fixed("status IN ('a', 'b')")),
+        both(fixed("status IN ('a', 'b')")),
+        "same",
+    ),
+    Scenario(
+        "BETWEEN vs >= AND <=",
+        both(fixed("b BETWEEN 1 AND 10", "ck_b")),
+        both(fixed("b >= 1 AND b <= 10", "ck_b")),
+        "same",
+    ),
+    Scenario(
+        "unnamed BETWEEN vs >= AND <=",
+        both(fixed("b BETWEEN 1 AND 10")),
+        both(fixed("b >= 1 AND b <= 10")),
+        "same",
+    ),
+    Scenario(
+        "!= vs <>",
+        both(fixed("status != 'x'", "ck_status")),
+        both(fixed("status <> 'x'", "ck_status")),
+        "same",
+    ),
+    Scenario(
+        "redundant parentheses",
+        both(fixed("((qty > 0))", "ck_qty")),
+        both(fixed("qty > 0", "ck_qty")),
+        "same",
+    ),
     Scenario(
         "keyword case and whitespace",
         both(fixed("qty   >   0 and price>0", "ck_pos")),
@@ -97,12 +139,26 @@ SCENARIOS = [
         both(fixed("qty > 0", "ck_qty")),
         "same",
     ),
-    Scenario("LIKE (PostgreSQL renders ~~)", both(fixed("name LIKE 'a%'", "ck_name")), both(fixed("name LIKE 'a%'", "ck_name")), "same"),
-    Scenario("IS NOT NULL", both(fixed("name IS NOT NULL", "ck_name")), both(fixed("name IS NOT NULL", "ck_name")), "same"),
+    Scenario(
+        "LIKE (PostgreSQL renders ~~)",
+        both(fixed("name LIKE 'a%'", "ck_name")),
+        both(fixed("name LIKE 'a%'", "ck_name")),
+        "same",
+    ),
+    Scenario(
+        "IS NOT NULL",
+        both(fixed("name IS NOT NULL", "ck_name")),
+        both(fixed("name IS NOT NULL", "ck_name")),
+        "same",
+    ),
     Scenario(
         "Enum(create_constraint=True)",
-        lambda md, d: products(md, status=sa.Enum("a", "b", name="status_enum", create_constraint=True)),
-        lambda md, d: products(md, status=sa.Enum("a", "b", name="status_enum", create_constraint=True)),
+        lambda md, d: products(
+            md, status=sa.Enum("a", "b", name="status_enum", create_constraint=True)
+        ),
+        lambda md, d: products(
+            md, status=sa.Enum("a", "b", name="status_enum", create_constraint=True)
+        ),
         "same",
     ),
     Scenario(
@@ -147,16 +203,33 @@ SCENARIOS = [
         ],
     ),
     # -- real changes
-    Scenario("named expression changed", both(fixed("price > 0", "ck_price")), both(fixed("price >= 1", "ck_price")), "change"),
-    Scenario("unnamed expression changed", both(fixed("qty < 1000")), both(fixed("qty < 500")), "change"),
+    Scenario(
+        "named expression changed",
+        both(fixed("price > 0", "ck_price")),
+        both(fixed("price >= 1", "ck_price")),
+        "change",
+    ),
+    Scenario(
+        "unnamed expression changed", both(fixed("qty < 1000")), both(fixed("qty < 500")), "change"
+    ),
     Scenario(
         "column-level expression changed",
         lambda md, d: products(md, price_check="price > 0"),
         lambda md, d: products(md, price_check="price > 1"),
         "change",
     ),
-    Scenario("IN list grew", both(fixed("status IN ('a','b')", "ck_status")), both(fixed("status IN ('a','b','c')", "ck_status")), "change"),
-    Scenario("BETWEEN bound changed", both(fixed("b BETWEEN 1 AND 10", "ck_b")), both(fixed("b BETWEEN 1 AND 20", "ck_b")), "change"),
+    Scenario(
+        "IN list grew",
+        both(fixed("status IN ('a','b')", "ck_status")),
+        both(fixed("status IN ('a','b','c')", "ck_status")),
+        "change",
+    ),
+    Scenario(
+        "BETWEEN bound changed",
+        both(fixed("b BETWEEN 1 AND 10", "ck_b")),
+        both(fixed("b BETWEEN 1 AND 20", "ck_b")),
+        "change",
+    ),
     Scenario(
         "one of two rules changed",
         both(fixed("qty >= 0", "ck_qty"), fixed("price > 0", "ck_price")),

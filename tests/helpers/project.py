@@ -15,20 +15,18 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData
 
-#: the README's "Wire it into env.py" lines, inserted after `config = context.config`
-WIRING = "import alembic_guard\nalembic_guard.configure(context)\n"
+from alembic_guard import cli
 
 
 def wire_env_py(env_py: Path) -> None:
-    source = env_py.read_text()
-    anchor = "config = context.config\n"
-    assert anchor in source, "alembic init wrote an env.py without `config = context.config`"
-    source = source.replace(anchor, anchor + WIRING, 1)
+    """The README's two lines, added by the same code `alembic-guard init` uses."""
+    assert cli.wire_env_py(env_py)
     # the tests hand over their models through config.attributes
-    source = source.replace(
-        "target_metadata = None", 'target_metadata = config.attributes.get("target_metadata")'
+    env_py.write_text(
+        env_py.read_text().replace(
+            "target_metadata = None", 'target_metadata = config.attributes.get("target_metadata")'
+        )
     )
-    env_py.write_text(source)
 
 
 class AlembicProject:
@@ -78,14 +76,18 @@ class AlembicProject:
         assert isinstance(stream, io.StringIO)
         return stream.getvalue()
 
-    def revision(self, metadata: MetaData, message: str = "change", x: tuple[str, ...] = ()) -> Path:
+    def revision(
+        self, metadata: MetaData, message: str = "change", x: tuple[str, ...] = ()
+    ) -> Path:
         """`alembic revision --autogenerate`; returns the new script's path."""
         config = self.config(metadata, x)
         scripts = command.revision(config, message=message, autogenerate=True)
         assert scripts is not None and not isinstance(scripts, list)
         return Path(scripts.path)
 
-    def upgrade(self, revision: str = "head", metadata: MetaData | None = None, x: tuple[str, ...] = ()) -> str:
+    def upgrade(
+        self, revision: str = "head", metadata: MetaData | None = None, x: tuple[str, ...] = ()
+    ) -> str:
         config = self.config(metadata, x)
         command.upgrade(config, revision)
         return self.output(config)

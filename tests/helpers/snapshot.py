@@ -42,7 +42,11 @@ def schema_objects(engine: Engine) -> dict[str, object]:
         tables = sorted(inspector.get_table_names())
         return {
             "tables": tables,
-            "columns": {t: [(c["name"], str(c["type"])) for c in inspector.get_columns(t)] for t in tables},
-            "indexes": {t: sorted(i["name"] or "" for i in inspector.get_indexes(t)) for t in tables},
+            "columns": {
+                t: [(c["name"], str(c["type"])) for c in inspector.get_columns(t)] for t in tables
+            },
+            "indexes": {
+                t: sorted(i["name"] or "" for i in inspector.get_indexes(t)) for t in tables
+            },
             "checks": sorted(check_constraints(engine), key=repr),
         }

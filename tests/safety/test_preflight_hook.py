@@ -1,0 +1,223 @@
+"""The upgrade hook point: pending steps are recorded, judged, and a blocked
+upgrade leaves the database exactly as it was.  The rule here is a trivial
+test-only one; the real rules have their own tests."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import pytest
+from alembic.operations import ops
+from alembic.util import CommandError
+
+import alembic_guard
+from alembic_guard.errors import PreflightError, UpgradeBlocked
+from alembic_guard.safety.rules import Rule, Severity, register, unregister
+from tests.helpers.snapshot import schema_objects
+
+
+def _flag_drop_table(record, context):
+    if isinstance(record.op, ops.DropTableOp):
+        yield f"drops table {record.op.table_name}"
+
+
+def _flag_execute(record, context):
+    if isinstance(record.op, ops.ExecuteSQLOp):
+        suffix = " inside autocommit_block" if record.in_autocommit_block else ""
+        yield f"runs SQL {record.op.sqltext}{suffix}"
+
+
+@pytest.fixture
+def test_rules() -> Iterator[None]:
+    rules = [
+        Rule(
+            "TEST001",
+            "test-drop-table",
+            Severity.ERROR,
+            frozenset(),
+            "test why",
+            "test safe way",
+            _flag_drop_table,
+        ),
+        Rule(
+            "TEST002",
+            "test-execute",
+            Severity.WARNING,
+            frozenset(),
+            "test why",
+            "test safe way",
+            _flag_execute,
+        ),
+    ]
+    for rule in rules:
+        register(rule)
+    yield
+    for rule in rules:
+        unregister(rule.code)
+
+
+def line_of(path, text: str) -> int:
+    """1-based line of the first line containing ``text``."""
+    return next(n for n, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+CREATE = 'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))'
+
+
+def version_rows(dialect):
+    from sqlalchemy import inspect, text
+
+    with dialect.engine.connect() as connection:
+        if "alembic_version" not in inspect(connection).get_table_names():
+            return None
+        return sorted(
+            r[0] for r in connection.execute(text("SELECT version_num FROM alembic_version"))
+        )
+
+
+def test_blocked_upgrade_changes_nothing(dialect, project, test_rules):
+    project.write_revision("r1", None, CREATE)
+    r2 = project.write_revision(
+        "r2", "r1", 'op.add_column("t", sa.Column("w", sa.Integer))\nop.drop_table("t")'
+    )
+    project.upgrade("r1")
+    before = schema_objects(dialect.engine)
+    with pytest.raises(UpgradeBlocked) as blocked:
+        project.upgrade("head")
+    assert schema_objects(dialect.engine) == before
+    assert version_rows(dialect) == ["r1"]
+    message = str(blocked.value)
+    assert "TEST001 test-drop-table" in message
+    assert f"r2_manual.py:{line_of(r2, 'op.drop_table')}:" in message
+    assert "in revision r2" in message and "test safe way" in message
+
+
+def test_blocked_first_upgrade_creates_no_version_table(dialect, project, test_rules):
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    with pytest.raises(UpgradeBlocked):
+        project.upgrade("head")
+    assert schema_objects(dialect.engine)["tables"] == []
+    assert version_rows(dialect) is None
+
+
+@pytest.mark.dialects("sqlite")
+def test_warn_mode_runs_and_prints_a_banner(project, test_rules):
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    output = project.upgrade("head", x=("guard=warn",))
+    assert "WARN mode" in output and "TEST001" in output
+    assert project.heads() == ("r1",)
+
+
+@pytest.mark.dialects("sqlite")
+def test_off_mode_skips_the_preflight(project, test_rules):
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    assert "TEST001" not in project.upgrade("head", x=("guard.mode=off",))
+
+
+@pytest.mark.dialects("sqlite")
+def test_warnings_do_not_block(dialect, project, test_rules):
+    project.write_revision("r1", None, CREATE + '\nop.execute("UPDATE t SET v = 1")')
+    output = project.upgrade("head")
+    assert "TEST002" in output
+    assert version_rows(dialect) == ["r1"]
+
+
+@pytest.mark.dialects("postgresql", "sqlite")
+def test_everything_a_migration_can_do_is_recorded_not_run(dialect, project, test_rules):
+    project.write_revision("r1", None, CREATE)
+    project.upgrade("head")
+    body = "\n".join(
+        [
+            'with op.batch_alter_table("t") as batch_op:',
+            '    batch_op.drop_column("v")',
+            'op.get_bind().execute(sa.text("DELETE FROM t"))',
+            "with op.get_context().autocommit_block():",
+            '    op.execute("UPDATE t SET v = 2")',
+            'op.drop_table("t")',
+        ]
+    )
+    r2 = project.write_revision("r2", "r1", body)
+    with dialect.engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO t (id, v) VALUES (1, 1)")
+    config = project.config()
+    findings = alembic_guard.check_upgrade(config, "head")
+    assert [(f.code, f.line) for f in findings] == [
+        ("TEST002", line_of(r2, "get_bind")),
+        ("TEST002", line_of(r2, "UPDATE t")),
+        ("TEST001", line_of(r2, "drop_table")),
+    ]
+    assert "inside autocommit_block" in findings[1].message
+    with dialect.engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT id, v FROM t").all() == [(1, 1)]
+    assert version_rows(dialect) == ["r1"]
+
+
+@pytest.mark.dialects("sqlite")
+def test_a_failing_migration_is_named_with_file_and_line(project, test_rules):
+    r1 = project.write_revision("r1", None, CREATE + "\nraise RuntimeError('boom')")
+    with pytest.raises(PreflightError) as error:
+        project.upgrade("head")
+    assert f"r1_manual.py, line {line_of(r1, 'boom')})" in str(
+        error.value
+    ) and "RuntimeError: boom" in str(error.value)
+    assert project.heads() == ("r1",)
+
+
+@pytest.mark.dialects("sqlite")
+def test_unanswerable_bind_use_stops_with_a_clear_message(project, test_rules):
+    project.write_revision("r1", None, CREATE + "\nop.get_bind().begin()")
+    with pytest.raises(PreflightError, match="uses op.get_bind\\(\\).begin"):
+        project.upgrade("head")
+
+
+@pytest.mark.dialects("sqlite")
+def test_check_upgrade_requires_wiring(dialect, tmp_path, test_rules):
+    project = dialect.project(tmp_path / "unwired", wired=False)
+    project.write_revision("r1", None, CREATE)
+    with pytest.raises(CommandError, match="found no alembic_guard wiring"):
+        alembic_guard.check_upgrade(project.config(), "head")
+
+
+@pytest.mark.dialects("sqlite")
+def test_offline_upgrade_is_checked_too(project, test_rules):
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    config = project.config()
+    from alembic import command
+
+    with pytest.raises(UpgradeBlocked):
+        command.upgrade(config, "head", sql=True)
+
+
+@pytest.mark.dialects("sqlite")
+def test_blocked_upgrade_on_the_command_line(project, tmp_path):
+    """The real `alembic upgrade`: non-zero exit, the report, no traceback."""
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    (tmp_path / "rules.py").write_text(
+        "from alembic.operations import ops\n"
+        "from alembic_guard.safety.rules import Rule, Severity, register\n"
+        "def check(record, context):\n"
+        "    if isinstance(record.op, ops.DropTableOp):\n"
+        "        yield 'drops a table'\n"
+        "register(Rule('TEST001', 'test-drop-table', Severity.ERROR, frozenset(), 'w', 's', check))\n"
+    )
+    env_py = project.script_location / "env.py"
+    env_py.write_text(
+        env_py.read_text().replace(
+            "import alembic_guard\n",
+            f"import alembic_guard\nimport sys; sys.path.insert(0, {str(tmp_path)!r}); import rules  # noqa\n",
+            1,
+        )
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "alembic", "-c", str(project.ini), "upgrade", "head"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 255
+    assert "Traceback" not in output
+    assert "FAILED: alembic_guard blocked this upgrade before anything ran" in output
