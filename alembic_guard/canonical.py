@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar
+from typing import ClassVar, cast
 
 import sqlglot
 from sqlalchemy import Table, text
@@ -73,7 +73,7 @@ def _encloses(sql: str) -> bool:
 
 def _unwrap(node: exp.Expression) -> exp.Expression:
     while isinstance(node, (exp.Paren, exp.Cast)):
-        node = node.this
+        node = cast(exp.Expression, node.this)
     return node
 
 
@@ -91,11 +91,11 @@ def _array_items(node: exp.Expression) -> list[exp.Expression] | None:
 
 def _normalize(node: exp.Expression) -> exp.Expression:
     if isinstance(node, (exp.Paren, exp.Cast)):
-        return node.this
+        return cast(exp.Expression, node.this)
     if isinstance(node, exp.Between):
-        return exp.and_(
-            exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
-            exp.LTE(this=node.this.copy(), expression=node.args["high"].copy()),
+        return exp.And(
+            this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
+            expression=exp.LTE(this=node.this.copy(), expression=node.args["high"].copy()),
         )
     if isinstance(node, (exp.EQ, exp.NEQ)):
         items = _array_items(node.expression)
@@ -112,7 +112,7 @@ def _normalize(node: exp.Expression) -> exp.Expression:
 
 def _simplify(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Cast):
-        return node.this
+        return cast(exp.Expression, node.this)
     if isinstance(node, (exp.EQ, exp.NEQ)):
         items = _array_items(node.expression)
         if items is not None:

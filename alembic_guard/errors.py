@@ -7,6 +7,8 @@ showing a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from alembic.util import CommandError
 
 
@@ -25,9 +27,9 @@ class GuardWiringError(GuardError):
 class UpgradeBlocked(GuardError):
     """The pre-flight found operations that are not allowed; nothing was run."""
 
-    def __init__(self, message: str, findings: list[object]) -> None:
+    def __init__(self, message: str, findings: Sequence[object]) -> None:
         super().__init__(message)
-        self.findings = findings
+        self.findings = list(findings)
 
 
 class PreflightError(GuardError):

@@ -89,7 +89,8 @@ class _Pairing:
 
 def _compiled(constraint: CheckConstraint, dialect: Dialect) -> str:
     """The expression exactly as CREATE TABLE would write it (no table prefix)."""
-    compiler = dialect.ddl_compiler(dialect, None)
+    # only the DDL compiler's SQL compiler is used; it needs no statement
+    compiler = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
     return str(
         compiler.sql_compiler.process(constraint.sqltext, include_table=False, literal_binds=True)
     )
@@ -412,7 +413,7 @@ def compare_check_constraints(
     decision = comparison.decisions.get((comparison._schema_key(schema), tname))
     if decision is None:
         return PriorityDispatchResult.CONTINUE
-    filters = {"table_name": tname, "schema_name": schema}
+    filters: dict[Any, str | None] = {"table_name": tname, "schema_name": schema}
     taken = {d.name for d in comparison.checks_in(schema).get(tname, ()) if d.name}
     emitted: list[ops.MigrateOperation] = []
 

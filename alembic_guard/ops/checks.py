@@ -128,8 +128,8 @@ class DropColumnCheckOp(ops.AlterColumnOp):
         )
         self.sqltext = sqltext
 
-    def reverse(self) -> ops.CreateCheckConstraintOp:
-        # MariaDB names a column-level CHECK after its column
+    def reverse(self) -> ops.CreateCheckConstraintOp:  # type: ignore[override]
+        # undoing a CHECK drop is adding the CHECK, not altering the column back; MariaDB names a column-level CHECK after its column
         return ops.CreateCheckConstraintOp(
             self.column_name, self.table_name, self.sqltext, schema=self.schema
         )

@@ -201,15 +201,15 @@ def _recording_operations(state: _RecorderState, context: MigrationContext) -> O
         table_name: str, schema: str | None = None, **_: Any
     ) -> Iterator[BatchOperations]:
         batch = BatchOperations(context, impl=_BatchTarget(table_name, schema))  # type: ignore[arg-type]
-        batch.invoke = invoke  # type: ignore[method-assign]
+        batch.invoke = invoke  # type: ignore[method-assign,assignment]
         state.batch_depth += 1
         try:
             yield batch
         finally:
             state.batch_depth -= 1
 
-    operations.invoke = invoke  # type: ignore[method-assign]
-    operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign]
+    operations.invoke = invoke  # type: ignore[method-assign,assignment]
+    operations.batch_alter_table = batch_alter_table  # type: ignore[method-assign,assignment]
     operations.get_context = lambda: recording_context  # type: ignore[method-assign,assignment,return-value]
     operations.get_bind = lambda: recording_context.bind  # type: ignore[method-assign,assignment,return-value]
     return operations
