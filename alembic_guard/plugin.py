@@ -30,6 +30,12 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "alembic_guard.compare.checks:compare_check_constraints",
             "MEDIUM",
         ),
+        (
+            "schema",
+            "checkconstraints",
+            "alembic_guard.compare.checks:keep_column_checks_in_create_table",
+            "LAST",
+        ),
     ],
 }
 

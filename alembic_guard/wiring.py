@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alembic.config import Config
 from alembic.operations import ops
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -27,6 +28,7 @@ from sqlalchemy.engine import make_url
 from . import plugin
 from .config import GuardSettings, load_settings
 from .errors import GuardWiringError, UpgradeBlocked
+from .messages import notice
 from .ops.checks import apply_sqlite_check_batches
 from .ops.notes import add_note, place_notes, remove_notes
 from .safety.context import RuleContext
@@ -76,7 +78,9 @@ def _environment_of(context: Any) -> EnvironmentContext:
     )
 
 
-def autogenerate_plugins(requested: Sequence[str] | None, settings: GuardSettings) -> list[str]:
+def autogenerate_plugins(
+    requested: Sequence[str] | None, settings: GuardSettings, config: Config | None = None
+) -> list[str]:
     """The plugin list for ``context.configure``: the user's, plus each enabled guard feature."""
     plugin.ensure_registered()
     enabled = [
@@ -91,10 +95,11 @@ def autogenerate_plugins(requested: Sequence[str] | None, settings: GuardSetting
     else:
         names.extend(f"~{name}" for name in FEATURE_SETTINGS if name not in enabled)
     if settings.checks and any(n in _BYNAME_PLUGINS for n in names):
-        log.warning(
-            "alembic_guard: leaving out alembic.ext.checkconstraint_byname because "
-            "alembic_guard.checks compares CHECK constraints already (set "
-            "guard.checks=false to use Alembic's plugin instead)"
+        notice(
+            config,
+            "leaving out alembic.ext.checkconstraint_byname because alembic_guard.checks "
+            "compares CHECK constraints already (set guard.checks=false to use Alembic's "
+            "plugin instead).",
         )
         names = [n for n in names if n not in _BYNAME_PLUGINS]
     return names
@@ -162,12 +167,14 @@ def _revision_hook(
     return process_revision_directives
 
 
-def guard_options(kw: dict[str, Any], settings: GuardSettings) -> dict[str, Any]:
+def guard_options(
+    kw: dict[str, Any], settings: GuardSettings, config: Config | None = None
+) -> dict[str, Any]:
     """``context.configure`` keyword arguments with the guard's added."""
     options = dict(kw)
     dialect = _dialect_name(options)
     options["autogenerate_plugins"] = autogenerate_plugins(
-        options.get("autogenerate_plugins"), settings
+        options.get("autogenerate_plugins"), settings, config
     )
     if dialect == "sqlite":
         # SQLite cannot ALTER constraints or columns; batch mode recreates the table
@@ -229,7 +236,7 @@ def configure(context: Any) -> GuardedEnvironment:
     original_run = environment.run_migrations
 
     def configure_with_guard(*args: Any, **kw: Any) -> None:
-        original_configure(*args, **guard_options(kw, settings))
+        original_configure(*args, **guard_options(kw, settings, environment.config))
 
     def run_migrations_with_guard(**kw: Any) -> None:
         if settings.mode != "off" and _is_upgrade(environment):

@@ -30,7 +30,7 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from alembic.util.sqla_compat import _get_constraint_final_name, all_table_check_constraints
-from sqlalchemy import CheckConstraint, Table
+from sqlalchemy import CheckConstraint, Column, Table
 from sqlalchemy.engine import Dialect
 
 from ..canonical import (
@@ -42,6 +42,7 @@ from ..canonical import (
     squash,
 )
 from ..catalog import Catalog, DbCheck, catalog_for
+from ..messages import notice
 from ..ops.checks import (
     UNNAMED_AFTER,
     UNNAMED_BEFORE,
@@ -310,10 +311,11 @@ def _comparison(autogen_context: AutogenContext) -> CheckComparison:
     if comparison is None:
         comparison = _runs[autogen_context] = CheckComparison(autogen_context)
         if comparison.used_fallback:
-            log.warning(
-                "alembic_guard: CHECK expressions compared by parsing, not by the database "
-                "(%s); set guard.canonicalize=parse to silence this",
-                comparison.used_fallback,
+            notice(
+                autogen_context.migration_context.config,
+                "CHECK expressions were compared by parsing them, because the database "
+                f"could not render them ({comparison.used_fallback}); set "
+                "guard.canonicalize=parse to compare this way without trying.",
             )
     return comparison
 
@@ -461,4 +463,28 @@ def compare_check_constraints(
     if decision.unnamed_before or decision.unnamed_after:
         modify_table_ops.info[UNNAMED_BEFORE] = decision.unnamed_before
         modify_table_ops.info[UNNAMED_AFTER] = decision.unnamed_after
+    return PriorityDispatchResult.CONTINUE
+
+
+def keep_column_checks_in_create_table(
+    autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    """Put column-level CHECKs of new tables into their ``create_table``.
+
+    Alembic renders a new table from ``table.constraints``, where a CHECK
+    declared on a Column (``Column("x", Integer, CheckConstraint("x > 0"))``)
+    does not live, so stock autogenerate silently leaves it out.
+    """
+    for op in upgrade_ops.ops:
+        if not isinstance(op, ops.CreateTableOp):
+            continue
+        missing = [
+            CheckConstraint(constraint.sqltext, name=constraint.name, **constraint.dialect_kwargs)
+            for column in op.columns
+            if isinstance(column, Column)
+            for constraint in column.constraints
+            if isinstance(constraint, CheckConstraint)
+        ]
+        if missing:
+            op.columns = [*op.columns, *missing]
     return PriorityDispatchResult.CONTINUE
