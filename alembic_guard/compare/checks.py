@@ -388,7 +388,9 @@ def _add_op(
     op = ops.CreateCheckConstraintOp(
         name or _generated_name(table, model, dialect, taken),
         table.name,
-        model.constraint.sqltext,
+        # text, not the expression: a CheckConstraint built from an expression bound to
+        # the model's columns would attach itself to the model's table
+        model.sqltext,
         schema=schema,
         **_options(model),
     )
@@ -478,8 +480,13 @@ def keep_column_checks_in_create_table(
     for op in upgrade_ops.ops:
         if not isinstance(op, ops.CreateTableOp):
             continue
+        assert autogen_context.dialect is not None
         missing = [
-            CheckConstraint(constraint.sqltext, name=constraint.name, **constraint.dialect_kwargs)
+            CheckConstraint(
+                _compiled(constraint, autogen_context.dialect),
+                name=constraint.name,
+                **constraint.dialect_kwargs,
+            )
             for column in op.columns
             if isinstance(column, Column)
             for constraint in column.constraints

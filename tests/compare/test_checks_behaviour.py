@@ -204,3 +204,22 @@ def test_a_model_check_the_database_rejects_is_reported_not_fatal(dialect):
     before = schema_objects(dialect.engine)
     assert check_diffs(dialect.engine, md, GUARD) == ["add_constraint", "remove_constraint"]
     assert schema_objects(dialect.engine) == before
+
+
+@pytest.mark.dialects("sqlite", "mariadb")
+def test_comparing_does_not_change_the_model(dialect):
+    """Type-bound CHECKs are expressions bound to the model's columns; comparing twice
+    gives the same answer and leaves the model's constraint list alone."""
+    from alembic.util.sqla_compat import all_table_check_constraints
+
+    s = scenario("Boolean(create_constraint=True)")
+    md = s.metadata("before", dialect.name)
+    md.tables["products"].append_constraint(
+        sa.CheckConstraint(sa.column("qty") >= 0, name="ck_qty")
+    )
+    table = md.tables["products"]
+    count = len(all_table_check_constraints(table))
+    first = check_diffs(dialect.engine, md, GUARD)
+    second = check_diffs(dialect.engine, md, GUARD)
+    assert first == second
+    assert len(all_table_check_constraints(table)) == count
