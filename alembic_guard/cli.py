@@ -73,3 +73,7 @@ def init(directory: Path, ini: str, template: str) -> None:
             handle.write(_INI_SECTION)
     click.echo(f"Created {directory} with alembic_guard wired into {directory / 'env.py'}.")
     click.echo(f"Next: set sqlalchemy.url in {ini} and target_metadata in env.py.")
+
+
+if __name__ == "__main__":
+    main()

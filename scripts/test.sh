@@ -16,7 +16,7 @@ fi
 source scripts/setup-databases.sh
 
 echo "== ruff"
-.venv/bin/ruff check alembic_guard tests sample_project benchmarks scripts
+.venv/bin/ruff check .
 .venv/bin/ruff format --check alembic_guard tests
 echo "== mypy (strict)"
 .venv/bin/mypy

@@ -100,3 +100,13 @@ def test_bad_key_on_the_command_line_is_one_line_without_traceback(tmp_path):
     failed = [line for line in output.splitlines() if line.startswith("FAILED:")]
     assert len(failed) == 1
     assert "'colour'" in failed[0] and str(project.ini) in failed[0]
+
+
+def test_readme_documents_the_wiring_the_code_applies():
+    from alembic_guard.cli import WIRING_LINES
+
+    readme = (REPO / "README.md").read_text()
+    assert WIRING_LINES in readme
+    assert "bash scripts/test.sh" in readme.split("##")[0]
+    assert "bash scripts/demo.sh" in readme.split("##")[0]
+    assert "exec bash scripts/test.sh" in (REPO / ".ci" / "run").read_text()
