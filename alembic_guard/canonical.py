@@ -71,54 +71,94 @@ def _encloses(sql: str) -> bool:
     return depth == 0
 
 
+_STRING_TYPES = {
+    exp.DataType.Type.TEXT,
+    exp.DataType.Type.VARCHAR,
+    exp.DataType.Type.CHAR,
+    exp.DataType.Type.NCHAR,
+    exp.DataType.Type.NVARCHAR,
+    exp.DataType.Type.BPCHAR,
+    exp.DataType.Type.NAME,
+}
+
+
+def _is_added_cast(node: exp.Expression) -> bool:
+    """A cast the database writes by itself: to a string type (PostgreSQL's
+    ``(s)::text``, ``'a'::character varying``, ``ARRAY[...]::text[]``) or a
+    literal made numeric (``0::numeric``).  Other casts carry meaning and stay."""
+    if not isinstance(node, exp.Cast):
+        return False
+    target = node.to
+    if target.this == exp.DataType.Type.ARRAY and target.expressions:
+        target = target.expressions[0]
+    if target.this in _STRING_TYPES:
+        return True
+    return target.this == exp.DataType.Type.DECIMAL and isinstance(node.this, exp.Literal)
+
+
 def _unwrap(node: exp.Expression) -> exp.Expression:
-    while isinstance(node, (exp.Paren, exp.Cast)):
+    while isinstance(node, exp.Paren) or _is_added_cast(node):
         node = cast(exp.Expression, node.this)
     return node
 
 
-def _array_items(node: exp.Expression) -> list[exp.Expression] | None:
+def _quantified_array(
+    node: exp.Expression, quantifier: type[exp.Expression]
+) -> list[exp.Expression] | None:
+    """The items of ``ANY (ARRAY[...])`` (or ``ALL``), else None."""
     node = _unwrap(node)
-    if isinstance(node, (exp.Any, exp.All)) or (
-        isinstance(node, exp.Anonymous) and str(node.this).upper() in ("ANY", "ALL")
-    ):
-        inner = node.this if not isinstance(node, exp.Anonymous) else node.expressions[0]
-        inner = _unwrap(inner)
-        if isinstance(inner, exp.Array):
-            return list(inner.expressions)
+    name = quantifier.__name__.upper()
+    if isinstance(node, quantifier):
+        inner = node.this
+    elif isinstance(node, exp.Anonymous) and str(node.this).upper() == name and node.expressions:
+        inner = node.expressions[0]
+    else:
+        return None
+    inner = _unwrap(inner)
+    return list(inner.expressions) if isinstance(inner, exp.Array) else None
+
+
+def _as_membership(node: exp.Expression) -> exp.Expression | None:
+    """``x = ANY (ARRAY[a, b])`` -> ``x IN (a, b)``; ``x <> ALL (...)`` -> ``NOT IN``."""
+    if isinstance(node, exp.EQ):
+        items = _quantified_array(node.expression, exp.Any)
+        if items is not None:
+            return exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
+    if isinstance(node, exp.NEQ):
+        items = _quantified_array(node.expression, exp.All)
+        if items is not None:
+            return exp.Not(
+                this=exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
+            )
     return None
 
 
-def _normalize(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, (exp.Paren, exp.Cast)):
+def _normalize(node: exp.Expression, fold_all_names: bool = False) -> exp.Expression:
+    if isinstance(node, exp.Paren) or _is_added_cast(node):
         return cast(exp.Expression, node.this)
     if isinstance(node, exp.Between):
         return exp.And(
             this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
             expression=exp.LTE(this=node.this.copy(), expression=node.args["high"].copy()),
         )
-    if isinstance(node, (exp.EQ, exp.NEQ)):
-        items = _array_items(node.expression)
-        if items is not None:
-            membership = exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
-            return membership if isinstance(node, exp.EQ) else exp.Not(this=membership)
+    membership = _as_membership(node)
+    if membership is not None:
+        return membership
     if isinstance(node, exp.Identifier):
-        name = node.name if node.args.get("quoted") else node.name.lower()
-        return exp.Identifier(this=name, quoted=False)
+        # unquoted names fold to lower case; the result is marked quoted so that
+        # the fixed-point loop below does not fold a quoted "Name" on its next pass
+        # (MySQL/MariaDB column names are case-insensitive even when quoted)
+        folded = fold_all_names or not node.args.get("quoted")
+        return exp.Identifier(this=node.name.lower() if folded else node.name, quoted=True)
     if isinstance(node, exp.Anonymous):
         node.set("this", str(node.this).lower())
     return node
 
 
 def _simplify(node: exp.Expression) -> exp.Expression:
-    if isinstance(node, exp.Cast):
+    if _is_added_cast(node):
         return cast(exp.Expression, node.this)
-    if isinstance(node, (exp.EQ, exp.NEQ)):
-        items = _array_items(node.expression)
-        if items is not None:
-            membership = exp.In(this=node.this.copy(), expressions=[i.copy() for i in items])
-            return membership if isinstance(node, exp.EQ) else exp.Not(this=membership)
-    return node
+    return _as_membership(node) or node
 
 
 def source_variants(sql: str, dialect: str) -> list[str]:
@@ -144,6 +184,15 @@ def source_variants(sql: str, dialect: str) -> list[str]:
     return [simplified] if simplified != sql else []
 
 
+def referenced_columns(sql: str, dialect: str) -> frozenset[str]:
+    """Lower-cased names of the columns an expression reads (empty if unparsable)."""
+    try:
+        tree = sqlglot.parse_one(sql, read=_SQLGLOT_DIALECTS.get(dialect))
+    except (SqlglotError, ValueError, RecursionError):
+        return frozenset()
+    return frozenset(column.name.lower() for column in tree.find_all(exp.Column))
+
+
 @lru_cache(maxsize=65536)
 def expression_key(sql: str, dialect: str) -> str | None:
     """A key equal for expressions the database treats as the same; None if unparsable."""
@@ -153,9 +202,10 @@ def expression_key(sql: str, dialect: str) -> str | None:
     except (SqlglotError, ValueError, RecursionError):
         return None
     previous = None
+    fold_all_names = read == "mysql"
     # a rewrite can expose another (a cast inside a BETWEEN bound): repeat to a fixed point
     for _ in range(8):
-        tree = tree.transform(_normalize, copy=False)
+        tree = tree.transform(lambda node: _normalize(node, fold_all_names), copy=False)
         key = repr(tree)
         if key == previous:
             break
@@ -212,6 +262,21 @@ def canonicalizer_for(connection: Connection) -> Canonicalizer:
 
 
 _SCRATCH = "alembic_guard_scratch_{}"
+_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def driver_sql(connection: Connection, statement: str) -> str:
+    """``statement`` made safe for ``exec_driver_sql``: format-style drivers read ``%``."""
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        return statement.replace("%", "%%")
+    return statement
+
+
+def escape_text_binds(sql: str) -> str:
+    """``sql`` made safe for ``sqlalchemy.text()`` (and ``op.execute``): ``:name`` is a bind there."""
+    return _TEXT_BIND.sub(lambda m: "\\:" + m.group(1), sql)
+
+
 _CHECK_DEF = re.compile(r"^CHECK *\((.+)\)( NO INHERIT)?( NOT VALID)?$", re.DOTALL)
 
 
@@ -260,7 +325,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
                     )
                     try:
                         with rolled_back_on_error(self.connection):
-                            self.connection.exec_driver_sql(statement)
+                            self.connection.exec_driver_sql(driver_sql(self.connection, statement))
                         created.append(scratch)
                     except Exception as exc:  # one bad expression spoils only its table
                         if _is_privilege_error(exc):
@@ -332,7 +397,10 @@ class MysqlCanonicalizer(Canonicalizer):
             try:
                 # temporary tables: session-private, no implicit commit, dropped at once
                 self.connection.exec_driver_sql(
-                    f"CREATE TEMPORARY TABLE `{scratch}` ({self.scratch_columns(tables[key])}, {checks})"
+                    driver_sql(
+                        self.connection,
+                        f"CREATE TEMPORARY TABLE `{scratch}` ({self.scratch_columns(tables[key])}, {checks})",
+                    )
                 )
             except Exception as exc:
                 if _is_privilege_error(exc):

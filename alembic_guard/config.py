@@ -72,11 +72,12 @@ class GuardSettings:
         default="auto",
         metadata={
             "parse": _parse_canonicalize,
-            "doc": "How CHECK expressions are put in canonical form before comparing: "
-            "`database` asks the database (a scratch table inside a savepoint that is "
-            "always rolled back), `parse` normalises them with a SQL parser and never "
-            "writes, `auto` tries the database and falls back to parsing when the role "
-            "cannot create objects or the transaction is read-only.",
+            "doc": "How CHECK expressions that parsing cannot match are settled: "
+            "`database` asks the database to render them on temporary scratch tables "
+            "(PostgreSQL: inside a savepoint that is always rolled back; MariaDB/MySQL: "
+            "dropped at once), `parse` compares parsed expressions only and never "
+            "creates anything, `auto` asks the database and falls back to parsing when "
+            "the role cannot create temporary tables or the transaction is read-only.",
         },
     )
     comments: bool = field(
@@ -190,3 +191,12 @@ def load_settings(config: Config, x_arguments: Iterable[str] = ()) -> GuardSetti
     if programmatic:
         settings = settings.with_overrides(programmatic, 'config.attributes["alembic_guard"]')
     return settings
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md shows it."""
+    rows = ["| Key | Default | Meaning |", "|---|---|---|"]
+    for key, default, doc in setting_docs():
+        shown = str(default).lower() if isinstance(default, bool) else str(default)
+        rows.append(f"| `{key}` | `{shown}` | {doc} |")
+    return "\n".join(rows)

@@ -36,6 +36,12 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "alembic_guard.compare.checks:keep_column_checks_in_create_table",
             "LAST",
         ),
+        (
+            "schema",
+            "checkconstraints",
+            "alembic_guard.compare.checks:finish_sqlite_batches",
+            "LAST",
+        ),
     ],
 }
 

@@ -27,9 +27,8 @@ from sqlalchemy.engine import make_url
 
 from . import plugin
 from .config import GuardSettings, load_settings
-from .errors import GuardWiringError, UpgradeBlocked
+from .errors import GuardWiringError, PreflightError, UpgradeBlocked
 from .messages import notice
-from .ops.checks import apply_sqlite_check_batches
 from .ops.notes import add_note, place_notes, remove_notes
 from .safety.context import RuleContext
 from .safety.preflight import evaluate_records, preflight_steps
@@ -142,7 +141,6 @@ def _revision_hook(
     user_hook: Callable[..., None] | None,
     settings: GuardSettings,
     dialect: str | None,
-    render_as_batch: bool,
 ) -> Callable[..., None]:
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[Any]
@@ -152,8 +150,6 @@ def _revision_hook(
         for script in directives:
             if not isinstance(script, ops.MigrationScript):
                 continue
-            if render_as_batch:
-                apply_sqlite_check_batches(script)
             for upgrade_ops in script.upgrade_ops_list:
                 remove_notes(upgrade_ops)
                 if settings.comments:
@@ -183,7 +179,6 @@ def guard_options(
         options.get("process_revision_directives"),
         settings,
         dialect,
-        bool(options.get("render_as_batch")),
     )
     options[SETTINGS_OPTION] = settings
     return options
@@ -203,7 +198,13 @@ def _run_preflight(environment: EnvironmentContext, settings: GuardSettings) -> 
     config = environment.config
     fn = environment.context_opts["fn"]
     steps = list(fn(context.get_current_heads(), context))
-    findings = preflight_steps(steps, context)
+    try:
+        findings = preflight_steps(steps, context)
+    except PreflightError as error:
+        if settings.mode == "warn" and not config.attributes.get(PREFLIGHT_ONLY):
+            notice(config, f"WARN mode: {error} The upgrade goes on unchecked.")
+            return
+        raise
     config.attributes[FINDINGS] = findings
     if config.attributes.get(PREFLIGHT_ONLY):
         return
@@ -239,9 +240,11 @@ def configure(context: Any) -> GuardedEnvironment:
         original_configure(*args, **guard_options(kw, settings, environment.config))
 
     def run_migrations_with_guard(**kw: Any) -> None:
-        if settings.mode != "off" and _is_upgrade(environment):
+        preflight_only = bool(environment.config.attributes.get(PREFLIGHT_ONLY))
+        if _is_upgrade(environment) and (preflight_only or settings.mode != "off"):
             _run_preflight(environment, settings)
-            if environment.config.attributes.get(PREFLIGHT_ONLY):
+            if preflight_only:
+                # check_upgrade(): judge, never run
                 return
         original_run(**kw)
 

@@ -76,10 +76,13 @@ def test_bad_settings_name_key_and_file(tmp_path, ini, pyproject, x, fragment):
     assert "\n" not in str(error.value)
 
 
-def test_every_setting_is_documented():
+def test_every_setting_is_documented_exactly():
+    from alembic_guard.config import settings_table
+
     page = (REPO / "docs" / "configuration.md").read_text()
     for key, _, _ in setting_docs():
         assert f"`{key}`" in page, f"docs/configuration.md does not document {key}"
+    assert settings_table() in page, "run `python -m tests.helpers.docs_tables`"
 
 
 def test_bad_key_on_the_command_line_is_one_line_without_traceback(tmp_path):

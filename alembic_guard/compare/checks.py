@@ -37,18 +37,24 @@ from ..canonical import (
     CannotCanonicalize,
     ScratchRequest,
     canonicalizer_for,
+    escape_text_binds,
     expression_key,
+    referenced_columns,
     source_variants,
     squash,
 )
 from ..catalog import Catalog, DbCheck, catalog_for
+from ..errors import GuardError
 from ..messages import notice
 from ..ops.checks import (
     UNNAMED_AFTER,
     UNNAMED_BEFORE,
     AddUnnamedCheckOp,
+    CreateCheckOp,
+    DropCheckOp,
     DropColumnCheckOp,
     DropUnnamedCheckOp,
+    use_sqlite_check_batches,
 )
 from ..ops.notes import add_note
 from ..wiring import settings_of
@@ -92,9 +98,13 @@ def _compiled(constraint: CheckConstraint, dialect: Dialect) -> str:
     """The expression exactly as CREATE TABLE would write it (no table prefix)."""
     # only the DDL compiler's SQL compiler is used; it needs no statement
     compiler = dialect.ddl_compiler(dialect, None)  # type: ignore[arg-type]
-    return str(
+    text = str(
         compiler.sql_compiler.process(constraint.sqltext, include_table=False, literal_binds=True)
     )
+    # format-style drivers get every % doubled by the compiler; the database sees one
+    if dialect.paramstyle in ("format", "pyformat"):
+        text = text.replace("%%", "%")
+    return text
 
 
 def model_checks(table: Table, dialect: Dialect) -> list[ModelCheck]:
@@ -129,9 +139,10 @@ def _same(model: ModelCheck, db: DbCheck, dialect: str) -> bool:
     return False
 
 
-def _referenced(sqltext: str, columns: Iterable[str]) -> frozenset[str]:
-    lowered = sqltext.lower()
-    return frozenset(c for c in columns if c.lower() in lowered)
+def _referenced(sqltext: str, columns: Iterable[str], dialect: str) -> frozenset[str]:
+    """The table's columns an expression reads, by parsing it."""
+    read = referenced_columns(sqltext, dialect)
+    return frozenset(c for c in columns if c.lower() in read)
 
 
 class CheckComparison:
@@ -225,7 +236,12 @@ class CheckComparison:
             texts = canonicalizer_for(self.connection).check_definitions(requests)
         except CannotCanonicalize as exc:
             if mode == "database":
-                raise
+                raise GuardError(
+                    f"alembic_guard could not ask the database to render CHECK expressions "
+                    f"({exc}), and guard.canonicalize is 'database'. Grant the role TEMPORARY "
+                    f"(PostgreSQL) or CREATE TEMPORARY TABLES (MariaDB/MySQL), or set "
+                    f"guard.canonicalize=auto to fall back to parsing."
+                ) from None
             self.used_fallback = str(exc)
             return
         for check, text in zip(pending, texts, strict=True):
@@ -277,9 +293,13 @@ class CheckComparison:
         columns = [c.name for c in pairing.table.columns]
         remaining_db = list(pairing.db)
         for model in pairing.model:
-            wanted = _referenced(model.sqltext, columns)
+            wanted = _referenced(model.sqltext, columns, dialect)
             partner = next(
-                (d for d in remaining_db if wanted and _referenced(d.sqltext, columns) == wanted),
+                (
+                    d
+                    for d in remaining_db
+                    if wanted and _referenced(d.sqltext, columns, dialect) == wanted
+                ),
                 None,
             )
             if partner is not None:
@@ -322,7 +342,7 @@ def _comparison(autogen_context: AutogenContext) -> CheckComparison:
 
 def _generated_name(table: Table, model: ModelCheck, dialect: Dialect, taken: set[str]) -> str:
     """A name for an unnamed model CHECK, PostgreSQL style, so the downgrade can drop it."""
-    columns = sorted(_referenced(model.sqltext, [c.name for c in table.columns]))
+    columns = sorted(_referenced(model.sqltext, [c.name for c in table.columns], dialect.name))
     base = f"{table.name}_{columns[0]}_check" if columns else f"{table.name}_check"
     limit = dialect.max_identifier_length or 63
     name = base[:limit]
@@ -364,13 +384,15 @@ def _drop_op(
         )
         suffix = " NO INHERIT" + (" NOT VALID" if db.not_valid else "")
         restore = ops.ExecuteSQLOp(
-            f"ALTER TABLE {target} ADD CONSTRAINT {preparer.quote(str(db.name))} "
-            f"CHECK ({restore_sql}){suffix}"
+            escape_text_binds(
+                f"ALTER TABLE {target} ADD CONSTRAINT {preparer.quote(str(db.name))} "
+                f"CHECK ({restore_sql}){suffix}"
+            )
         )
     else:
         kw = {"postgresql_not_valid": True} if db.not_valid else {}
-        restore = ops.CreateCheckConstraintOp(db.name, tname, restore_sql, schema=schema, **kw)
-    return ops.DropConstraintOp(db.name, tname, type_="check", schema=schema, _reverse=restore)  # type: ignore[arg-type]
+        restore = CreateCheckOp(db.name, tname, restore_sql, schema=schema, **kw)
+    return DropCheckOp(str(db.name), tname, db.sqltext, restore, schema=schema)
 
 
 def _add_op(
@@ -385,7 +407,7 @@ def _add_op(
     if model.name is None and dialect.name == "sqlite":
         return AddUnnamedCheckOp(table.name, model.sqltext, schema=schema)
     name = model.name
-    op = ops.CreateCheckConstraintOp(
+    op = CreateCheckOp(
         name or _generated_name(table, model, dialect, taken),
         table.name,
         # text, not the expression: a CheckConstraint built from an expression bound to
@@ -494,4 +516,14 @@ def keep_column_checks_in_create_table(
         ]
         if missing:
             op.columns = [*op.columns, *missing]
+    return PriorityDispatchResult.CONTINUE
+
+
+def finish_sqlite_batches(
+    autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    """SQLite: render tables with unnamed CHECKs as batch blocks that keep them."""
+    assert autogen_context.dialect is not None
+    if autogen_context.dialect.name == "sqlite":
+        use_sqlite_check_batches(upgrade_ops)
     return PriorityDispatchResult.CONTINUE

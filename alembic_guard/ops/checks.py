@@ -17,7 +17,13 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import _render_modify_table, _sqlalchemy_autogenerate_prefix
+from alembic.autogenerate.render import (
+    _add_check_constraint,
+    _alembic_autogenerate_prefix,
+    _render_gen_name,
+    _sqlalchemy_autogenerate_prefix,
+    render_op,
+)
 from alembic.operations import ops
 from sqlalchemy import CheckConstraint, Column, MetaData, Table
 
@@ -30,6 +36,61 @@ def _check(
 ) -> CheckConstraint:
     table = Table(table_name, MetaData(), schema=schema)
     return CheckConstraint(sqltext, name=name, table=table)
+
+
+class CreateCheckOp(ops.CreateCheckConstraintOp):
+    """``op.create_check_constraint`` whose SQL text is written into the script verbatim.
+
+    Alembic renders a text condition through the dialect's compiler, which
+    doubles every ``%`` for format-style drivers (psycopg, PyMySQL); run
+    again, ``LIKE 'a%'`` would become ``LIKE 'a%%'`` in the database.
+    """
+
+
+@renderers.dispatch_for(CreateCheckOp)
+def _render_create_check(autogen_context: AutogenContext, op: CreateCheckOp) -> str:
+    if not isinstance(op.condition, str):
+        return _add_check_constraint(autogen_context, op)
+    args = [repr(_render_gen_name(autogen_context, op.constraint_name))]
+    if not autogen_context._has_batch:
+        args.append(repr(str(op.table_name)))
+    args.append(repr(op.condition))
+    if not autogen_context._has_batch and op.schema:
+        args.append(f"schema={str(op.schema)!r}")
+    args.extend(f"{key}={value!r}" for key, value in sorted(op.kw.items()))
+    prefix = _alembic_autogenerate_prefix(autogen_context)
+    return f"{prefix}create_check_constraint({', '.join(args)})"
+
+
+class DropCheckOp(ops.DropConstraintOp):
+    """``op.drop_constraint(name, table, type_="check")`` that knows how to put it back.
+
+    The reverse is the operation given as ``restore`` (a :class:`CreateCheckOp`
+    with the database's text, or raw SQL where Alembic cannot express the
+    definition, e.g. PostgreSQL's ``NO INHERIT``), not one rebuilt from a
+    SQLAlchemy constraint.
+    """
+
+    def __init__(
+        self,
+        constraint_name: str,
+        table_name: str,
+        sqltext: str,
+        restore: ops.MigrateOperation,
+        schema: str | None = None,
+    ) -> None:
+        super().__init__(constraint_name, table_name, type_="check", schema=schema)
+        self.sqltext = sqltext
+        self.restore = restore
+
+    def reverse(self) -> ops.MigrateOperation:  # type: ignore[override]
+        return self.restore
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (
+            "remove_constraint",
+            _check(self.table_name, self.schema, self.sqltext, name=str(self.constraint_name)),
+        )
 
 
 class DropUnnamedCheckOp(ops.MigrateOperation):
@@ -73,7 +134,12 @@ def _render_add_unnamed(autogen_context: AutogenContext, op: AddUnnamedCheckOp) 
 
 
 class SqliteCheckBatchOps(ops.ModifyTableOps):
-    """A batch block that recreates the table with its unnamed CHECKs listed."""
+    """A SQLite batch block that recreates the table with its unnamed CHECKs listed.
+
+    ``unnamed_checks`` is what the table must have after the block,
+    ``unnamed_checks_before`` what it had; ``reverse()`` swaps them, so the
+    downgrade block puts back exactly what the upgrade block removed.
+    """
 
     def __init__(
         self,
@@ -81,32 +147,58 @@ class SqliteCheckBatchOps(ops.ModifyTableOps):
         operations: list[ops.MigrateOperation],
         schema: str | None,
         unnamed_checks: list[str],
+        unnamed_checks_before: list[str],
     ) -> None:
         super().__init__(table_name, operations, schema=schema)
         self.unnamed_checks = list(unnamed_checks)
+        self.unnamed_checks_before = list(unnamed_checks_before)
 
     @classmethod
-    def from_container(
-        cls, container: ops.ModifyTableOps, unnamed_checks: list[str]
-    ) -> SqliteCheckBatchOps:
-        converted = cls(container.table_name, list(container.ops), container.schema, unnamed_checks)
+    def from_container(cls, container: ops.ModifyTableOps) -> SqliteCheckBatchOps:
+        converted = cls(
+            container.table_name,
+            list(container.ops),
+            container.schema,
+            container.info[UNNAMED_AFTER],
+            container.info[UNNAMED_BEFORE],
+        )
         converted.info.update(container.info)
         return converted
+
+    def reverse(self) -> SqliteCheckBatchOps:
+        return SqliteCheckBatchOps(
+            self.table_name,
+            list(reversed([op.reverse() for op in self.ops])),
+            self.schema,
+            self.unnamed_checks_before,
+            self.unnamed_checks,
+        )
+
+    @property
+    def must_recreate(self) -> bool:
+        return any(isinstance(op, (AddUnnamedCheckOp, DropUnnamedCheckOp)) for op in self.ops)
 
 
 @renderers.dispatch_for(SqliteCheckBatchOps)
 def _render_sqlite_check_batch(
     autogen_context: AutogenContext, op: SqliteCheckBatchOps
 ) -> list[str]:
-    lines = _render_modify_table(autogen_context, op)
-    if not lines or not lines[0].lstrip().startswith("with "):
-        return lines
-    prefix = _sqlalchemy_autogenerate_prefix(autogen_context)
-    args = "".join(f"{prefix}CheckConstraint({sql!r}), " for sql in op.unnamed_checks)
-    lines[0] = (
-        f"with op.batch_alter_table({op.table_name!r}, schema={op.schema!r}, "
-        f"recreate='always', table_args=({args})) as batch_op:"
-    )
+    if not op.ops:
+        return []
+    sa_prefix = _sqlalchemy_autogenerate_prefix(autogen_context)
+    args = "".join(f"{sa_prefix}CheckConstraint({sql!r}), " for sql in op.unnamed_checks)
+    # 'auto' still recreates when another operation needs it, and then uses table_args
+    recreate = "always" if op.must_recreate else "auto"
+    lines = [
+        f"with {_alembic_autogenerate_prefix(autogen_context)}batch_alter_table("
+        f"{op.table_name!r}, schema={op.schema!r}, recreate={recreate!r}, "
+        f"table_args=({args})) as batch_op:"
+    ]
+    # always a batch block: SQLite cannot ALTER constraints, whatever render_as_batch says
+    with autogen_context._within_batch():
+        for inner in op.ops:
+            lines.extend(render_op(autogen_context, inner))
+    lines.append("")
     return lines
 
 
@@ -129,10 +221,9 @@ class DropColumnCheckOp(ops.AlterColumnOp):
         self.sqltext = sqltext
 
     def reverse(self) -> ops.CreateCheckConstraintOp:  # type: ignore[override]
-        # undoing a CHECK drop is adding the CHECK, not altering the column back; MariaDB names a column-level CHECK after its column
-        return ops.CreateCheckConstraintOp(
-            self.column_name, self.table_name, self.sqltext, schema=self.schema
-        )
+        # undoing a CHECK drop is adding the CHECK, not altering the column back;
+        # MariaDB names a column-level CHECK after its column
+        return CreateCheckOp(self.column_name, self.table_name, self.sqltext, schema=self.schema)
 
     def to_diff_tuple(self) -> tuple[Any, ...]:
         return (
@@ -141,29 +232,13 @@ class DropColumnCheckOp(ops.AlterColumnOp):
         )
 
 
-def apply_sqlite_check_batches(script: ops.MigrationScript) -> None:
-    """Turn table containers that carry unnamed-CHECK lists into SqliteCheckBatchOps.
-
-    The upgrade block lists the unnamed CHECKs the table has after it; the
-    matching downgrade block (same table) the ones it had before.
-    """
-    lists: dict[tuple[str | None, str], tuple[list[str], list[str]]] = {}
-    for upgrade_ops in script.upgrade_ops_list:
-        for index, op in enumerate(upgrade_ops.ops):
-            if isinstance(op, ops.ModifyTableOps) and UNNAMED_AFTER in op.info and op.ops:
-                key = (op.schema, op.table_name)
-                lists[key] = (op.info[UNNAMED_BEFORE], op.info[UNNAMED_AFTER])
-                if not isinstance(op, SqliteCheckBatchOps):
-                    upgrade_ops.ops[index] = SqliteCheckBatchOps.from_container(
-                        op, op.info[UNNAMED_AFTER]
-                    )
-    for downgrade_ops in script.downgrade_ops_list:
-        for index, op in enumerate(downgrade_ops.ops):
-            key = (getattr(op, "schema", None), getattr(op, "table_name", ""))
-            if (
-                isinstance(op, ops.ModifyTableOps)
-                and not isinstance(op, SqliteCheckBatchOps)
-                and key in lists
-                and op.ops
-            ):
-                downgrade_ops.ops[index] = SqliteCheckBatchOps.from_container(op, lists[key][0])
+def use_sqlite_check_batches(upgrade_ops: ops.UpgradeOps) -> None:
+    """Turn table containers that carry unnamed-CHECK lists into SqliteCheckBatchOps."""
+    for index, op in enumerate(upgrade_ops.ops):
+        if (
+            isinstance(op, ops.ModifyTableOps)
+            and not isinstance(op, SqliteCheckBatchOps)
+            and UNNAMED_AFTER in op.info
+            and op.ops
+        ):
+            upgrade_ops.ops[index] = SqliteCheckBatchOps.from_container(op)

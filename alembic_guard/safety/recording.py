@@ -36,7 +36,7 @@ class RecordedOp:
     line: int
     in_batch: bool = False
     in_autocommit_block: bool = False
-    #: set by ``alembic_guard.allow(...)`` blocks around the call: code -> reason
+    #: rule code -> the reason it was allowed for this operation
     allowed: dict[str, str] = field(default_factory=dict)
 
 
@@ -143,7 +143,8 @@ class _RecordingBind:
             f"Cannot pre-flight revision {self._state.revision} ({self._state.path}, "
             f"line {line}): the migration uses op.get_bind().{name}, which would need the "
             f"database while nothing may run yet. Use op.execute() for SQL so the pre-flight "
-            f"can see it, or run this upgrade with -x guard=off after reviewing it."
+            f"can see it, or, once the migration is reviewed, run `alembic -x guard=warn "
+            f"upgrade ...`."
         )
 
 
@@ -229,7 +230,8 @@ def record_upgrade(script: Any, context: MigrationContext) -> list[RecordedOp]:
         line = _traceback_line(exc, script.path)
         raise PreflightError(
             f"Cannot pre-flight revision {script.revision} ({script.path}, line {line}): "
-            f"its upgrade() raised {type(exc).__name__}: {exc}. Nothing was run."
+            f"its upgrade() raised {type(exc).__name__}: {exc}. Nothing was run. Once the "
+            f"migration is reviewed, `alembic -x guard=warn upgrade ...` runs it without the check."
         ) from None
     finally:
         _active.pop()

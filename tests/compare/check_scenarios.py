@@ -243,6 +243,12 @@ SCENARIOS = [
         "change",
         naming_convention={"ck": "ck_%(table_name)s_%(constraint_name)s"},
     ),
+    Scenario(
+        "LIKE pattern changed",
+        both(fixed("name LIKE 'a%'", "ck_name")),
+        both(fixed("name LIKE 'b%'", "ck_name")),
+        "change",
+    ),
     Scenario("named rule added", none, both(fixed("qty >= 0", "ck_qty")), "add"),
     Scenario("unnamed rule added", none, both(fixed("qty >= 0")), "add"),
     Scenario("named rule removed", both(fixed("price > 0", "ck_price")), none, "drop"),

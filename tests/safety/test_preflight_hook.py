@@ -221,3 +221,23 @@ def test_blocked_upgrade_on_the_command_line(project, tmp_path):
     assert result.returncode == 255
     assert "Traceback" not in output
     assert "FAILED: alembic_guard blocked this upgrade before anything ran" in output
+
+
+@pytest.mark.dialects("sqlite")
+@pytest.mark.parametrize("mode", ["block", "warn", "off"])
+def test_check_upgrade_never_runs_migrations_whatever_the_mode(dialect, project, test_rules, mode):
+    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    findings = alembic_guard.check_upgrade(project.config(x=(f"guard.mode={mode}",)), "head")
+    assert [f.code for f in findings] == ["TEST001"]
+    assert version_rows(dialect) is None
+
+
+@pytest.mark.dialects("sqlite")
+def test_warn_mode_runs_a_migration_the_preflight_cannot_inspect(dialect, project, test_rules):
+    project.write_revision("r1", None, CREATE + "\nsa.inspect(op.get_bind()).get_table_names()")
+    with pytest.raises(PreflightError, match="guard=warn"):
+        project.upgrade("head")
+    assert version_rows(dialect) is None
+    output = project.upgrade("head", x=("guard=warn",))
+    assert "goes on unchecked" in output
+    assert version_rows(dialect) == ["r1"]
