@@ -247,6 +247,18 @@ class Canonicalizer:
         """
         return [None] * len(requests)
 
+    @staticmethod
+    def group_by_table(
+        requests: Sequence[ScratchRequest],
+    ) -> tuple[dict[int, list[int]], dict[int, Table]]:
+        """Request indexes per model table (one scratch table each), and the tables."""
+        groups: dict[int, list[int]] = {}
+        tables: dict[int, Table] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(id(request.table), []).append(index)
+            tables[id(request.table)] = request.table
+        return groups, tables
+
     def scratch_columns(self, table: Table) -> str:
         dialect = self.connection.dialect
         preparer = dialect.identifier_preparer
@@ -303,11 +315,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
     dialect_name = "postgresql"
 
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
-        groups: dict[int, list[int]] = {}
-        tables: dict[int, Table] = {}
-        for index, request in enumerate(requests):
-            groups.setdefault(id(request.table), []).append(index)
-            tables[id(request.table)] = request.table
+        groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
         preparer = self.connection.dialect.identifier_preparer
         try:
@@ -385,11 +393,7 @@ class MysqlCanonicalizer(Canonicalizer):
     dialect_name = "mysql"
 
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
-        groups: dict[int, list[int]] = {}
-        tables: dict[int, Table] = {}
-        for index, request in enumerate(requests):
-            groups.setdefault(id(request.table), []).append(index)
-            tables[id(request.table)] = request.table
+        groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
         for number, (key, indexes) in enumerate(groups.items()):
             scratch = _SCRATCH.format(number)

@@ -198,7 +198,6 @@ class CheckComparison:
             self._choose_restore_texts(to_restore)
 
     def _pair(self, table: Table, model: list[ModelCheck], db: list[DbCheck]) -> _Pairing:
-        dialect = self.dialect.name
         pairing = _Pairing(table, list(model), list(db))
         by_name = {d.name: d for d in db if d.name is not None}
         for check in model:
@@ -207,17 +206,11 @@ class CheckComparison:
                 pairing.same_name.append((check, partner))
                 pairing.model.remove(check)
                 pairing.db.remove(partner)
-        # then by expression, one to one
-        for check in list(pairing.model):
-            for candidate in pairing.db:
-                if _same(check, candidate, dialect):
-                    pairing.matched.append((check, candidate))
-                    pairing.model.remove(check)
-                    pairing.db.remove(candidate)
-                    break
+        self._match_rest(pairing)
         return pairing
 
     def _match_rest(self, pairing: _Pairing) -> None:
+        """Pair what is left by expression, one to one (again after canonicalisation)."""
         dialect = self.dialect.name
         for check in list(pairing.model):
             for candidate in pairing.db:
