@@ -184,6 +184,23 @@ def source_variants(sql: str, dialect: str) -> list[str]:
     return [simplified] if simplified != sql else []
 
 
+def with_columns_renamed(sql: str, mapping: dict[str, str], dialect: str) -> str:
+    """``sql`` with the columns named in ``mapping`` (old -> new) renamed."""
+    if not mapping:
+        return sql
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return sql
+    lowered = {old.lower(): new for old, new in mapping.items()}
+    for column in tree.find_all(exp.Column):
+        new = lowered.get(column.name.lower())
+        if new is not None:
+            column.set("this", exp.Identifier(this=new, quoted=True))
+    return tree.sql(dialect=read)
+
+
 def referenced_columns(sql: str, dialect: str) -> frozenset[str]:
     """Lower-cased names of the columns an expression reads (empty if unparsable)."""
     try:

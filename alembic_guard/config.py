@@ -56,6 +56,33 @@ def _parse_canonicalize(value: object) -> str:
     return _parse_choice("auto", "database", "parse")(value)
 
 
+def _parse_fraction(value: object) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ValueError("expected a number between 0 and 1") from None
+    if not 0.0 <= number <= 1.0:
+        raise ValueError("expected a number between 0 and 1")
+    return number
+
+
+def _parse_rename_pairs(value: object) -> tuple[tuple[str, str], ...]:
+    """``["table.old -> new", "old_table -> new_table"]`` or the same comma-separated."""
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    pairs = []
+    for item in items:
+        text = str(item).strip()
+        if not text:
+            continue
+        old, arrow, new = text.partition("->")
+        if not arrow or not old.strip() or not new.strip():
+            raise ValueError(
+                f"expected 'table.old -> new' or 'old_table -> new_table', got {text!r}"
+            )
+        pairs.append((old.strip(), new.strip()))
+    return tuple(pairs)
+
+
 @dataclass(frozen=True)
 class GuardSettings:
     """The resolved settings of one Alembic run. Field metadata documents each key."""
@@ -78,6 +105,46 @@ class GuardSettings:
             "dropped at once), `parse` compares parsed expressions only and never "
             "creates anything, `auto` asks the database and falls back to parsing when "
             "the role cannot create temporary tables or the transaction is read-only.",
+        },
+    )
+    renames: bool = field(
+        default=True,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "Detect renamed tables and columns in autogenerate (plugin "
+            "`alembic_guard.renames`) instead of letting them be a drop and an add.",
+        },
+    )
+    rename_threshold: float = field(
+        default=0.75,
+        metadata={
+            "parse": _parse_fraction,
+            "doc": "Score (0 to 1) from which a dropped and an added column or table are "
+            "written as a rename. See docs/renames.md for how the score is made.",
+        },
+    )
+    rename_candidates: float = field(
+        default=0.5,
+        metadata={
+            "parse": _parse_fraction,
+            "doc": "Score from which a pair below `rename_threshold` is still named in a "
+            "comment of the generated script as a possible rename, for the reviewer.",
+        },
+    )
+    rename_deny: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata={
+            "parse": _parse_rename_pairs,
+            "doc": "Pairs never to treat as a rename, as `table.old_column -> new_column` "
+            "or `old_table -> new_table` (a TOML list, or comma-separated).",
+        },
+    )
+    interactive_renames: bool = field(
+        default=False,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "Ask `Rename table.old -> table.new? [y/N]` for every possible rename "
+            "when autogenerate runs on a terminal; never asks when stdin is not a TTY.",
         },
     )
     comments: bool = field(
@@ -197,6 +264,11 @@ def settings_table() -> str:
     """The Markdown table of every setting, as docs/configuration.md shows it."""
     rows = ["| Key | Default | Meaning |", "|---|---|---|"]
     for key, default, doc in setting_docs():
-        shown = str(default).lower() if isinstance(default, bool) else str(default)
+        if isinstance(default, bool):
+            shown = str(default).lower()
+        elif isinstance(default, tuple):
+            shown = "[]" if not default else str(list(default))
+        else:
+            shown = str(default)
         rows.append(f"| `{key}` | `{shown}` | {doc} |")
     return "\n".join(rows)

@@ -43,6 +43,14 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "LAST",
         ),
     ],
+    "alembic_guard.renames": [
+        (
+            "schema",
+            "renames",
+            "alembic_guard.compare.renames:detect_renames",
+            "LAST",
+        ),
+    ],
 }
 
 #: the autogenerate_plugins value that turns on Alembic's defaults and every guard feature

@@ -48,7 +48,7 @@ _BYNAME_PLUGINS = (
 )
 
 #: plugin name -> setting that turns it on
-FEATURE_SETTINGS = {"alembic_guard.checks": "checks"}
+FEATURE_SETTINGS = {"alembic_guard.checks": "checks", "alembic_guard.renames": "renames"}
 
 
 @dataclass

@@ -272,7 +272,22 @@ class CheckComparison:
         """The text the downgrade uses to re-create ``db``."""
         return self.restore_text.get(id(db), db.sqltext)
 
-    def _decide(self, pairing: _Pairing) -> TableDecision:
+    def decide_pair(self, table: Table, db: list[DbCheck]) -> TableDecision:
+        """Compare a model table with another table's CHECKs (a renamed table's old ones)."""
+        pairing = self._pair(table, model_checks(table, self.dialect), list(db))
+        pending = [m for m, d in pairing.same_name if not _same(m, d, self.dialect.name)]
+        if pairing.db:
+            pending.extend(pairing.model)
+        if pending:
+            self._canonicalize(pending)
+        self._match_rest(pairing)
+        decision = self._decide(pairing, db)
+        removed = decision.drops + [d for d, _ in decision.changes + decision.renames]
+        if removed and not self.used_fallback:
+            self._choose_restore_texts([(table, d) for d in removed])
+        return decision
+
+    def _decide(self, pairing: _Pairing, all_db: list[DbCheck] | None = None) -> TableDecision:
         dialect = self.dialect.name
         decision = TableDecision()
         for model, db in pairing.same_name:
@@ -302,12 +317,8 @@ class CheckComparison:
                 decision.adds.append(model)
         decision.drops.extend(remaining_db)
         if dialect == "sqlite":
-            all_db = [
-                d
-                for (d,) in (
-                    (x,) for x in self.checks_in(pairing.table.schema).get(pairing.table.name, ())
-                )
-            ]
+            if all_db is None:
+                all_db = self.checks_in(pairing.table.schema).get(pairing.table.name, [])
             decision.unnamed_before = [d.sqltext for d in all_db if d.name is None]
             kept = [d.sqltext for m, d in pairing.matched if d.name is None]
             new = [m.sqltext for m in decision.adds if m.name is None]
@@ -319,7 +330,8 @@ class CheckComparison:
 _runs: weakref.WeakKeyDictionary[AutogenContext, CheckComparison] = weakref.WeakKeyDictionary()
 
 
-def _comparison(autogen_context: AutogenContext) -> CheckComparison:
+def comparison_for(autogen_context: AutogenContext) -> CheckComparison:
+    """The CHECK comparison of this autogenerate run (decided once, at first use)."""
     comparison = _runs.get(autogen_context)
     if comparison is None:
         comparison = _runs[autogen_context] = CheckComparison(autogen_context)
@@ -417,23 +429,19 @@ def _add_op(
     return op
 
 
-def compare_check_constraints(
+def table_check_ops(
     autogen_context: AutogenContext,
-    modify_table_ops: ops.ModifyTableOps,
+    comparison: CheckComparison,
+    decision: TableDecision,
     schema: str | None,
     tname: str,
-    conn_table: Table | None,
-    metadata_table: Table | None,
-) -> PriorityDispatchResult:
-    # new tables keep their CHECKs inside create_table; dropped tables take theirs along
-    if conn_table is None or metadata_table is None:
-        return PriorityDispatchResult.CONTINUE
-    comparison = _comparison(autogen_context)
-    decision = comparison.decisions.get((comparison._schema_key(schema), tname))
-    if decision is None:
-        return PriorityDispatchResult.CONTINUE
+    conn_table: Table,
+    metadata_table: Table,
+    db_checks: Iterable[DbCheck],
+) -> list[ops.MigrateOperation]:
+    """The operations one table's decision calls for, with their notes; filters applied."""
     filters: dict[Any, str | None] = {"table_name": tname, "schema_name": schema}
-    taken = {d.name for d in comparison.checks_in(schema).get(tname, ()) if d.name}
+    taken = {d.name for d in db_checks if d.name}
     emitted: list[ops.MigrateOperation] = []
 
     def dropped(db: DbCheck) -> bool:
@@ -441,12 +449,15 @@ def compare_check_constraints(
             db.name, "check_constraint", filters
         )
 
+    def wanted(model: ModelCheck) -> bool:
+        return autogen_context.run_object_filters(
+            model.constraint, model.name, "check_constraint", False, None
+        )
+
     pairs = [(db, model, "changed") for db, model in decision.changes]
     pairs += [(db, model, "renamed") for db, model in decision.renames]
     for db, model, how in pairs:
-        if not dropped(db) or not autogen_context.run_object_filters(
-            model.constraint, model.name, "check_constraint", False, None
-        ):
+        if not dropped(db) or not wanted(model):
             continue
         drop = _drop_op(autogen_context, schema, tname, conn_table, db, comparison.restore_sql(db))
         add = _add_op(autogen_context, schema, metadata_table, model, taken)
@@ -469,17 +480,49 @@ def compare_check_constraints(
             emitted.append(drop)
             log.info("Detected removed check constraint %r on table %r", db.name, tname)
     for model in decision.adds:
-        if autogen_context.run_object_filters(
-            model.constraint, model.name, "check_constraint", False, None
-        ):
+        if wanted(model):
             add = _add_op(autogen_context, schema, metadata_table, model, taken)
             add_note(add, f"CHECK ({model.sqltext}) is in the model, not in the database")
             emitted.append(add)
             log.info("Detected added check constraint %r on table %r", model.name, tname)
-    modify_table_ops.ops.extend(emitted)
+    return emitted
+
+
+def remember_unnamed(container: ops.ModifyTableOps, decision: TableDecision) -> None:
+    """SQLite: the unnamed CHECKs the table has before and after, for its batch block."""
     if decision.unnamed_before or decision.unnamed_after:
-        modify_table_ops.info[UNNAMED_BEFORE] = decision.unnamed_before
-        modify_table_ops.info[UNNAMED_AFTER] = decision.unnamed_after
+        container.info[UNNAMED_BEFORE] = decision.unnamed_before
+        container.info[UNNAMED_AFTER] = decision.unnamed_after
+
+
+def compare_check_constraints(
+    autogen_context: AutogenContext,
+    modify_table_ops: ops.ModifyTableOps,
+    schema: str | None,
+    tname: str,
+    conn_table: Table | None,
+    metadata_table: Table | None,
+) -> PriorityDispatchResult:
+    # new tables keep their CHECKs inside create_table; dropped tables take theirs along
+    if conn_table is None or metadata_table is None:
+        return PriorityDispatchResult.CONTINUE
+    comparison = comparison_for(autogen_context)
+    decision = comparison.decisions.get((comparison._schema_key(schema), tname))
+    if decision is None:
+        return PriorityDispatchResult.CONTINUE
+    modify_table_ops.ops.extend(
+        table_check_ops(
+            autogen_context,
+            comparison,
+            decision,
+            schema,
+            tname,
+            conn_table,
+            metadata_table,
+            comparison.checks_in(schema).get(tname, ()),
+        )
+    )
+    remember_unnamed(modify_table_ops, decision)
     return PriorityDispatchResult.CONTINUE
 
 

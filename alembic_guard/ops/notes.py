@@ -15,19 +15,20 @@ from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 
-NOTES_KEY = "alembic_guard.notes"
+# an attribute, not op.info: CreateTableOp.info is the table's own info dict
+NOTES_ATTRIBUTE = "_alembic_guard_notes"
 PREFIX = "# alembic_guard: "
 
 
 def add_note(op: ops.MigrateOperation, text: str) -> None:
     """Attach an explanation to ``op``; it is rendered as a comment above it."""
-    notes: list[str] = op.info.setdefault(NOTES_KEY, [])
+    notes: list[str] = op.__dict__.setdefault(NOTES_ATTRIBUTE, [])
     if text not in notes:
         notes.append(text)
 
 
 def notes_of(op: ops.MigrateOperation) -> list[str]:
-    return list(op.info.get(NOTES_KEY, ()))
+    return list(op.__dict__.get(NOTES_ATTRIBUTE, ()))
 
 
 class GuardNoteOp(ops.OpContainer):

@@ -1,0 +1,708 @@
+"""Plugin ``alembic_guard.renames``: renamed tables and columns, not drop + add.
+
+A schema-level comparator at priority LAST: it reads what Alembic's own
+comparators produced (a ``DropTableOp``/``CreateTableOp`` pair; a
+``DropColumnOp``/``AddColumnOp`` pair in one table) and rewrites the pairs
+it is sure of into renames, explaining each in the generated script:
+
+* a hint wins: ``info={"renamed_from": "old"}`` on a Column or Table;
+* ``rename_deny`` pairs never rename;
+* otherwise :mod:`alembic_guard.matching` scores every pair and takes the
+  best one-to-one assignment; at or above ``rename_threshold`` the pair is
+  renamed, above ``rename_candidates`` it stays a drop + add with a comment
+  naming the candidate;
+* with ``interactive_renames`` on a terminal, each candidate is asked.
+
+Indexes, unique constraints, foreign keys and CHECKs that followed a renamed
+column are not dropped and re-created: equal ones are left alone, and ones
+whose (convention-derived) name changed are renamed where the database can.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import ops
+from alembic.util import PriorityDispatchResult
+from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
+from sqlalchemy.engine import Dialect
+
+from ..canonical import expression_key, with_columns_renamed
+from ..config import GuardSettings
+from ..errors import GuardError
+from ..matching import (
+    Candidate,
+    ColumnProfile,
+    TableProfile,
+    assign,
+    column_evidence,
+    column_scores,
+    table_name_similarity,
+    table_score,
+)
+from ..ops.checks import CreateCheckOp, DropCheckOp
+from ..ops.notes import add_note
+from ..ops.renames import RenameColumnOp, RenameConstraintOp, RenameIndexOp, RenameTableOp
+from ..wiring import settings_of
+
+RENAMED_FROM = "renamed_from"
+
+Asker = Callable[[str], bool]
+
+
+def _family(column: Column[Any], dialect: str) -> Hashable:
+    affinity = column.type._type_affinity
+    name = affinity.__name__ if affinity is not None else type(column.type).__name__
+    if name == "Float":
+        return "Numeric"
+    if name == "Boolean" and dialect == "mysql":
+        return "Integer"  # MySQL/MariaDB store BOOLEAN as TINYINT(1)
+    return name
+
+
+def _default_key(column: Column[Any], dialect: str) -> Hashable:
+    default = column.server_default
+    if default is None:
+        return None
+    argument = getattr(default, "arg", default)
+    text = str(getattr(argument, "text", argument))
+    return expression_key(text, dialect) or text.strip()
+
+
+def _membership(column: Column[Any]) -> Hashable:
+    table = column.table
+    unique = bool(column.unique) or any(
+        isinstance(c, UniqueConstraint) and [x.name for x in c.columns] == [column.name]
+        for c in table.constraints
+    )
+    indexed = False
+    for index in table.indexes:
+        names = [c.name for c in index.columns]
+        if column.name in names:
+            indexed = True
+            unique = unique or (bool(index.unique) and names == [column.name])
+    targets = tuple(sorted(fk.target_fullname.split(".")[-2] for fk in column.foreign_keys))
+    return (bool(column.primary_key), unique, indexed, targets)
+
+
+def _type_key(column: Column[Any], dialect: Dialect) -> Hashable:
+    try:
+        return str(column.type.compile(dialect=dialect)).lower()
+    except Exception:  # a type the dialect cannot compile: compare its repr
+        return repr(column.type)
+
+
+def profile(column: Column[Any], position: int, dialect: Dialect) -> ColumnProfile:
+    return ColumnProfile(
+        name=column.name,
+        family=_family(column, dialect.name),
+        type_key=_type_key(column, dialect),
+        nullable=bool(column.nullable),
+        default=_default_key(column, dialect.name),
+        membership=_membership(column),
+        position=position,
+    )
+
+
+@dataclass
+class _Pair:
+    """A decided (dropped, added) pair and why."""
+
+    source: int
+    target: int
+    score: float
+    forced: str | None = None  # "hint" or "answered yes"
+    evidence: tuple[str, ...] = field(default=())
+
+
+class RenameDetector:
+    """Rewrites drop + add pairs of one autogenerate run into renames."""
+
+    def __init__(
+        self, autogen_context: AutogenContext, settings: GuardSettings, ask: Asker | None
+    ) -> None:
+        assert autogen_context.dialect is not None
+        self.autogen_context = autogen_context
+        self.dialect = autogen_context.dialect
+        self.settings = settings
+        self.ask = ask
+        self.denied = {(old.lower(), new.lower()) for old, new in settings.rename_deny}
+        #: (drop, create) of dependents that must leave the rename's batch block
+        self.split_off: list[tuple[ops.MigrateOperation, ops.MigrateOperation]] = []
+
+    # -- deciding -----------------------------------------------------------
+
+    def _is_denied(self, old: str, new: str) -> bool:
+        return (old.lower(), new.lower()) in self.denied
+
+    def decide(
+        self,
+        scores: Any,
+        hints: dict[int, int],
+        labels: Callable[[int, int], tuple[str, str]],
+    ) -> tuple[list[_Pair], list[_Pair]]:
+        """(renames, candidates kept as drop + add) from a score matrix and hints."""
+        chosen = [
+            _Pair(s, t, float(scores[s, t]) if scores.size else 1.0, forced="hint")
+            for t, s in hints.items()
+        ]
+        scores = scores.copy()
+        for pair in chosen:
+            scores[pair.source, :] = 0.0
+            scores[:, pair.target] = 0.0
+        for s in range(scores.shape[0]):
+            for t in range(scores.shape[1]):
+                if scores[s, t] and self._is_denied(*labels(s, t)):
+                    scores[s, t] = 0.0
+        floor = min(self.settings.rename_candidates, self.settings.rename_threshold)
+        kept: list[_Pair] = []
+        for s, t, score in assign(scores, floor):
+            pair = _Pair(s, t, score)
+            if self.ask is not None:
+                old, new = labels(s, t)
+                if self.ask(f"Rename {old} -> {new}? (score {score:.2f}) [y/N] "):
+                    pair.forced = "answered yes"
+                    chosen.append(pair)
+                else:
+                    kept.append(pair)
+            elif score >= self.settings.rename_threshold:
+                chosen.append(pair)
+            else:
+                kept.append(pair)
+        return chosen, kept
+
+    # -- columns ------------------------------------------------------------
+
+    def rename_columns(self, container: ops.ModifyTableOps) -> None:
+        drops = [op for op in container.ops if isinstance(op, ops.DropColumnOp)]
+        adds = [op for op in container.ops if isinstance(op, ops.AddColumnOp)]
+        table = container.table_name
+        hints = self._column_hints(table, drops, adds)
+        if not drops or not adds:
+            return
+        old_columns = [d.to_column() for d in drops]
+        new_columns = [a.column for a in adds]
+        dropped = [profile(c, _position(c), self.dialect) for c in old_columns]
+        added = [profile(c, _position(c), self.dialect) for c in new_columns]
+        scores = column_scores(dropped, added)
+
+        def labels(s: int, t: int) -> tuple[str, str]:
+            return f"{table}.{dropped[s].name}", f"{table}.{added[t].name}"
+
+        renames, kept = self.decide(scores, hints, labels)
+        mapping: dict[str, str] = {}
+        replaced: dict[int, ops.MigrateOperation] = {}
+        removed: set[int] = set()
+        for pair in renames:
+            old, new = old_columns[pair.source], new_columns[pair.target]
+            rename = self._rename_column_op(container, old, new)
+            evidence = column_evidence(dropped[pair.source], added[pair.target])
+            reason = (
+                pair.forced or f"score {pair.score:.2f} >= {self.settings.rename_threshold:.2f}"
+            )
+            add_note(
+                rename,
+                f"rename {table}.{old.name} -> {new.name} ({reason}: {', '.join(evidence)}). "
+                f"Stock autogenerate would drop and re-add it, losing its data.",
+            )
+            replaced[id(adds[pair.target])] = rename
+            removed.add(id(drops[pair.source]))
+            mapping[old.name] = new.name
+        for pair in kept:
+            source, target = dropped[pair.source], added[pair.target]
+            add_note(
+                adds[pair.target],
+                f"possible rename {table}.{source.name} -> {target.name} (score {pair.score:.2f}, "
+                f"below {self.settings.rename_threshold:.2f}: "
+                f"{', '.join(column_evidence(source, target))}). If it "
+                f"is one, set info={{'renamed_from': '{source.name}'}} on the column and autogenerate again.",
+            )
+        container.ops = [replaced.get(id(op), op) for op in container.ops if id(op) not in removed]
+        if mapping:
+            self.carry_dependents(container, mapping)
+
+    def _column_hints(
+        self, table: str, drops: list[ops.DropColumnOp], adds: list[ops.AddColumnOp]
+    ) -> dict[int, int]:
+        hints: dict[int, int] = {}
+        by_name = {d.column_name: i for i, d in enumerate(drops)}
+        for t, add in enumerate(adds):
+            old = add.column.info.get(RENAMED_FROM)
+            if not old:
+                continue
+            if old not in by_name:
+                raise GuardError(
+                    f"Column {table}.{add.column.name} says info={{'renamed_from': {old!r}}}, "
+                    f"but the database has no column {table}.{old} that the model drops "
+                    f"(dropped here: {', '.join(sorted(by_name)) or 'none'}). Remove the hint or "
+                    f"correct the old name."
+                )
+            hints[t] = by_name[old]
+        return hints
+
+    def _rename_column_op(
+        self, container: ops.ModifyTableOps, old: Column[Any], new: Column[Any]
+    ) -> RenameColumnOp:
+        impl = self.autogen_context.migration_context.impl
+        kw: dict[str, Any] = {
+            "existing_type": old.type,
+            "existing_nullable": old.nullable,
+            "existing_server_default": old.server_default,
+            "existing_comment": old.comment,
+        }
+        if impl.compare_type(old, new):
+            kw["modify_type"] = new.type
+        if bool(old.nullable) != bool(new.nullable):
+            kw["modify_nullable"] = new.nullable
+        if _default_key(old, self.dialect.name) != _default_key(new, self.dialect.name):
+            kw["modify_server_default"] = new.server_default
+        return RenameColumnOp(
+            container.table_name, old.name, new.name, schema=container.schema, **kw
+        )
+
+    # -- what follows a renamed column ---------------------------------------
+
+    def carry_dependents(self, container: ops.ModifyTableOps, mapping: dict[str, str]) -> None:
+        """Indexes and constraints that only changed because their column was renamed."""
+        drops = [
+            op
+            for op in container.ops
+            if _dependent_signature(op, mapping, self.dialect.name, old=True)
+        ]
+        creates = [
+            op
+            for op in container.ops
+            if _dependent_signature(op, mapping, self.dialect.name, old=False)
+        ]
+        replaced: dict[int, ops.MigrateOperation | None] = {}
+        for drop in drops:
+            signature = _dependent_signature(drop, mapping, self.dialect.name, old=True)
+            for create in creates:
+                if id(create) in replaced:
+                    continue
+                if _dependent_signature(create, mapping, self.dialect.name, old=False) != signature:
+                    continue
+                old_name, new_name = _dependent_name(drop), _dependent_name(create)
+                if old_name == new_name:
+                    replaced[id(drop)] = replaced[id(create)] = None
+                else:
+                    rename = self._rename_dependent(container, drop, old_name, new_name)
+                    if rename is not None:
+                        replaced[id(drop)] = None
+                        replaced[id(create)] = rename
+                    else:
+                        # kept as drop + create; on SQLite they get batch blocks of their own
+                        self.split_off.append((drop, create))
+                break
+        kept_ops: list[ops.MigrateOperation] = []
+        for op in container.ops:
+            replacement = replaced.get(id(op), op)
+            if replacement is not None:
+                kept_ops.append(replacement)
+        container.ops = kept_ops
+
+    def _rename_dependent(
+        self, container: ops.ModifyTableOps, drop: ops.MigrateOperation, old: str, new: str
+    ) -> ops.MigrateOperation | None:
+        dialect = self.dialect.name
+        kind = _dependent_kind(drop)
+        op: ops.MigrateOperation
+        if dialect == "postgresql":
+            if kind == "index":
+                op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
+            else:
+                op = RenameConstraintOp(container.table_name, old, new, schema=container.schema)
+        elif dialect == "mysql" and kind in ("index", "unique"):
+            op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
+        else:
+            return None  # SQLite, or a MySQL constraint: drop and create stay
+        add_note(op, f"{kind} {old} followed the renamed column; its name derives from it")
+        return op
+
+    # -- tables -------------------------------------------------------------
+
+    def rename_tables(self, upgrade_ops: ops.UpgradeOps) -> None:
+        drops = [op for op in upgrade_ops.ops if isinstance(op, ops.DropTableOp)]
+        creates = [op for op in upgrade_ops.ops if isinstance(op, ops.CreateTableOp)]
+        hints = self._table_hints(drops, creates)
+        if not drops or not creates:
+            return
+        old_tables = [_dropped_table(d) for d in drops]
+        new_tables = [_created_table(c) for c in creates]
+        old_profiles = [_table_profile(t, self.dialect.name) for t in old_tables]
+        new_profiles = [_table_profile(t, self.dialect.name) for t in new_tables]
+        scores = np.array(
+            [
+                [
+                    table_score(old_profiles[i], new_profiles[j]) if d.schema == c.schema else 0.0
+                    for j, c in enumerate(new_tables)
+                ]
+                for i, d in enumerate(old_tables)
+            ]
+        ).reshape(len(old_tables), len(new_tables))
+
+        def labels(s: int, t: int) -> tuple[str, str]:
+            return old_tables[s].name, new_tables[t].name
+
+        renames, kept = self.decide(scores, hints, labels)
+        for pair in kept:
+            old, new = old_tables[pair.source], new_tables[pair.target]
+            add_note(
+                creates[pair.target],
+                f"possible rename of table {old.name} -> {new.name} (score {pair.score:.2f}, below "
+                f"{self.settings.rename_threshold:.2f}). If it is one, set "
+                f"info={{'renamed_from': '{old.name}'}} on the table and autogenerate again.",
+            )
+        for pair in renames:
+            self._apply_table_rename(
+                upgrade_ops,
+                drops[pair.source],
+                creates[pair.target],
+                old_tables[pair.source],
+                new_tables[pair.target],
+                pair,
+                old_profiles[pair.source],
+                new_profiles[pair.target],
+            )
+
+    def _table_hints(
+        self, drops: list[ops.DropTableOp], creates: list[ops.CreateTableOp]
+    ) -> dict[int, int]:
+        hints: dict[int, int] = {}
+        by_name = {(d.schema, d.table_name): i for i, d in enumerate(drops)}
+        for t, create in enumerate(creates):
+            old = _created_table(create).info.get(RENAMED_FROM)
+            if not old:
+                continue
+            key = (create.schema, old)
+            if key not in by_name:
+                raise GuardError(
+                    f"Table {create.table_name} says info={{'renamed_from': {old!r}}}, but the "
+                    f"database has no table {old} that the model drops (dropped here: "
+                    f"{', '.join(sorted(n for _, n in by_name)) or 'none'}). Remove the hint or "
+                    f"correct the old name."
+                )
+            hints[t] = by_name[key]
+        return hints
+
+    def _apply_table_rename(
+        self,
+        upgrade_ops: ops.UpgradeOps,
+        drop: ops.DropTableOp,
+        create: ops.CreateTableOp,
+        old: Table,
+        new: Table,
+        pair: _Pair,
+        old_profile: TableProfile,
+        new_profile: TableProfile,
+    ) -> None:
+        rename = RenameTableOp(old.name, new.name, schema=new.schema)
+        shared = len(old_profile.columns & new_profile.columns)
+        reason = pair.forced or f"score {pair.score:.2f} >= {self.settings.rename_threshold:.2f}"
+        add_note(
+            rename,
+            f"rename table {old.name} -> {new.name} ({reason}: {shared} of "
+            f"{len(old_profile.columns | new_profile.columns)} column definitions shared, "
+            f"{'same' if old_profile.keys == new_profile.keys else 'different'} indexes and "
+            f"constraints, name similarity {table_name_similarity(old.name, new.name):.2f}). "
+            f"Stock autogenerate would drop it, "
+            f"losing its rows, and create an empty one.",
+        )
+        container = ops.ModifyTableOps(new.name, [], schema=new.schema)
+        container.ops.extend(self._column_diffs(old, new))
+        container.ops.extend(self._constraint_diffs(old, new))
+        container.ops.extend(self._check_diffs(old, new, container))
+        # the new table's own container holds the indexes Alembic would create with it
+        followers = [
+            op
+            for op in upgrade_ops.ops
+            if isinstance(op, ops.ModifyTableOps)
+            and (op.schema, op.table_name) in ((new.schema, new.name), (old.schema, old.name))
+        ]
+        for follower in followers:
+            if follower.table_name == new.name:
+                container.ops.extend(
+                    op for op in follower.ops if not isinstance(op, ops.CreateIndexOp)
+                )
+        container.ops.extend(self._index_diffs(old, new))
+        position = upgrade_ops.ops.index(create)
+        upgrade_ops.ops[position] = rename
+        upgrade_ops.ops = [op for op in upgrade_ops.ops if op is not drop and op not in followers]
+        if container.ops:
+            # its column pairs are renamed by the column pass that follows
+            upgrade_ops.ops.insert(upgrade_ops.ops.index(rename) + 1, container)
+
+    def _column_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+        found: list[ops.MigrateOperation] = []
+        impl = self.autogen_context.migration_context.impl
+        for column in new.columns:
+            if column.name not in old.c:
+                found.append(
+                    ops.AddColumnOp.from_column_and_tablename(new.schema, new.name, column)
+                )
+            else:
+                before = old.c[column.name]
+                alter = ops.AlterColumnOp(
+                    new.name,
+                    column.name,
+                    schema=new.schema,
+                    existing_type=before.type,
+                    existing_nullable=before.nullable,
+                    existing_server_default=before.server_default,
+                )
+                if impl.compare_type(before, column):
+                    alter.modify_type = column.type
+                if bool(before.nullable) != bool(column.nullable):
+                    alter.modify_nullable = column.nullable
+                if alter.has_changes():
+                    found.append(alter)
+        for column in old.columns:
+            if column.name not in new.c:
+                found.append(
+                    ops.DropColumnOp.from_column_and_tablename(new.schema, new.name, column)
+                )
+        return found
+
+    def _index_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+        found: list[ops.MigrateOperation] = []
+        # reflection can attach one index twice; names are unique per table
+        remaining = list({index.name: index for index in old.indexes}.values())
+        for index in sorted(new.indexes, key=lambda i: str(i.name)):
+            signature = (tuple(c.name for c in index.columns), bool(index.unique))
+            twin = next(
+                (
+                    i
+                    for i in remaining
+                    if (tuple(c.name for c in i.columns), bool(i.unique)) == signature
+                ),
+                None,
+            )
+            if twin is None:
+                found.append(ops.CreateIndexOp.from_index(index))
+                continue
+            remaining.remove(twin)
+            if twin.name != index.name and twin.name and index.name:
+                if self.dialect.name in ("postgresql", "mysql"):
+                    found.append(
+                        RenameIndexOp(new.name, str(twin.name), str(index.name), schema=new.schema)
+                    )
+                else:
+                    found.append(_drop_index(twin, new))
+                    found.append(ops.CreateIndexOp.from_index(index))
+        found.extend(_drop_index(index, new) for index in remaining)
+        return found
+
+    def _constraint_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+        """Unique constraints and foreign keys: carried by the rename when equal."""
+        found: list[ops.MigrateOperation] = []
+        for kind, cls in (("unique", UniqueConstraint), ("foreignkey", ForeignKeyConstraint)):
+            remaining = [c for c in old.constraints if isinstance(c, cls)]
+            for constraint in [c for c in new.constraints if isinstance(c, cls)]:
+                signature = _constraint_signature(constraint)
+                twin = next((c for c in remaining if _constraint_signature(c) == signature), None)
+                if twin is not None:
+                    remaining.remove(twin)
+                    continue
+                found.append(ops.AddConstraintOp.from_constraint(constraint))
+            for constraint in remaining:
+                if constraint.name:
+                    found.append(
+                        ops.DropConstraintOp(
+                            str(constraint.name),
+                            new.name,
+                            type_=kind,
+                            schema=new.schema,
+                            _reverse=ops.AddConstraintOp.from_constraint(constraint),
+                        )
+                    )
+        return found
+
+    def _check_diffs(
+        self, old: Table, new: Table, container: ops.ModifyTableOps
+    ) -> list[ops.MigrateOperation]:
+        if not self.settings.checks:
+            return []
+        from . import checks
+
+        comparison = checks.comparison_for(self.autogen_context)
+        db_checks = comparison.checks_in(old.schema).get(old.name, [])
+        decision = comparison.decide_pair(new, list(db_checks))
+        checks.remember_unnamed(container, decision)
+        return checks.table_check_ops(
+            self.autogen_context, comparison, decision, new.schema, new.name, old, new, db_checks
+        )
+
+
+def _drop_index(index: Any, table: Table) -> ops.DropIndexOp:
+    """Drop an index of the renamed table (which has its new name by then), reversibly."""
+    return ops.DropIndexOp(
+        str(index.name),
+        table.name,
+        schema=table.schema,
+        _reverse=ops.CreateIndexOp(
+            str(index.name),
+            table.name,
+            [c.name for c in index.columns],
+            schema=table.schema,
+            unique=bool(index.unique),
+        ),
+    )
+
+
+def _position(column: Column[Any]) -> int:
+    return list(column.table.columns).index(column)
+
+
+def _dropped_table(op: ops.DropTableOp) -> Table:
+    reverse = op._reverse
+    assert reverse is not None
+    column = next(c for c in reverse.columns if isinstance(c, Column))
+    return column.table
+
+
+def _created_table(op: ops.CreateTableOp) -> Table:
+    column = next(c for c in op.columns if isinstance(c, Column))
+    return column.table
+
+
+def _table_profile(table: Table, dialect: str) -> TableProfile:
+    keys: set[Hashable] = {
+        ("index", tuple(c.name for c in index.columns), bool(index.unique))
+        for index in table.indexes
+    }
+    for constraint in table.constraints:
+        if isinstance(constraint, (UniqueConstraint, ForeignKeyConstraint)):
+            keys.add((type(constraint).__name__, _constraint_signature(constraint)))
+    return TableProfile(
+        name=table.name,
+        columns=frozenset((c.name.lower(), _family(c, dialect)) for c in table.columns),
+        keys=frozenset(keys),
+    )
+
+
+def _constraint_signature(constraint: Any) -> Hashable:
+    if isinstance(constraint, ForeignKeyConstraint):
+        return (
+            tuple(c.name for c in constraint.columns),
+            constraint.referred_table.name,
+            tuple(e.column.name for e in constraint.elements),
+        )
+    return tuple(c.name for c in constraint.columns)
+
+
+def _dependent_kind(op: ops.MigrateOperation) -> str:
+    if isinstance(op, (ops.DropIndexOp, ops.CreateIndexOp)):
+        return "index"
+    if isinstance(op, (DropCheckOp, CreateCheckOp)):
+        return "check"
+    if isinstance(op, ops.DropConstraintOp):
+        return str(op.constraint_type)
+    if isinstance(op, ops.CreateForeignKeyOp):
+        return "foreignkey"
+    if isinstance(op, ops.CreateUniqueConstraintOp):
+        return "unique"
+    return ""
+
+
+def _dependent_name(op: ops.MigrateOperation) -> str:
+    name = getattr(op, "index_name", None) or getattr(op, "constraint_name", None)
+    return str(name)
+
+
+def _dependent_signature(
+    op: ops.MigrateOperation, mapping: dict[str, str], dialect: str, *, old: bool
+) -> Hashable | None:
+    """What an index/constraint op covers, old column names mapped to new; None if not one."""
+
+    def cols(items: Iterable[Any]) -> tuple[str, ...]:
+        names = [str(getattr(item, "name", item)) for item in items]
+        return tuple(mapping.get(n, n) if old else n for n in names)
+
+    if old and isinstance(op, ops.DropIndexOp) and op._reverse is not None:
+        return ("index", cols(op._reverse.columns), bool(op._reverse.unique))
+    if not old and isinstance(op, ops.CreateIndexOp):
+        return ("index", cols(op.columns), bool(op.unique))
+    if old and isinstance(op, DropCheckOp):
+        return (
+            "check",
+            expression_key(with_columns_renamed(op.sqltext, mapping, dialect), dialect),
+        )
+    if not old and isinstance(op, CreateCheckOp) and isinstance(op.condition, str):
+        return ("check", expression_key(op.condition, dialect))
+    if old and isinstance(op, ops.DropConstraintOp) and op._reverse is not None:
+        reverse = op._reverse
+        if isinstance(reverse, ops.CreateUniqueConstraintOp):
+            return ("unique", cols(reverse.columns))
+        if isinstance(reverse, ops.CreateForeignKeyOp):
+            return (
+                "foreignkey",
+                cols(reverse.local_cols),
+                reverse.referent_table,
+                tuple(reverse.remote_cols),
+            )
+    if not old and isinstance(op, ops.CreateUniqueConstraintOp):
+        return ("unique", cols(op.columns))
+    if not old and isinstance(op, ops.CreateForeignKeyOp):
+        return ("foreignkey", cols(op.local_cols), op.referent_table, tuple(op.remote_cols))
+    return None
+
+
+def _terminal_asker(settings: GuardSettings) -> Asker | None:
+    if not settings.interactive_renames or not sys.stdin.isatty():
+        return None
+
+    def ask(question: str) -> bool:
+        return input(question).strip().lower() in ("y", "yes")
+
+    return ask
+
+
+#: tests replace this to answer the interactive question
+asker_factory: Callable[[GuardSettings], Asker | None] = _terminal_asker
+
+
+def detect_renames(
+    autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    settings = settings_of(autogen_context.migration_context)
+    if not settings.renames:
+        return PriorityDispatchResult.CONTINUE
+    detector = RenameDetector(autogen_context, settings, asker_factory(settings))
+    detector.rename_tables(upgrade_ops)
+    arranged: list[ops.MigrateOperation] = []
+    for container in upgrade_ops.ops:
+        if not isinstance(container, ops.ModifyTableOps):
+            arranged.append(container)
+            continue
+        detector.split_off = []
+        detector.rename_columns(container)
+        if detector.split_off and detector.dialect.name == "sqlite":
+            arranged.extend(_split_batches(container, detector.split_off))
+        else:
+            arranged.append(container)
+    upgrade_ops.ops = arranged
+    return PriorityDispatchResult.CONTINUE
+
+
+def _split_batches(
+    container: ops.ModifyTableOps, pairs: list[tuple[ops.MigrateOperation, ops.MigrateOperation]]
+) -> list[ops.ModifyTableOps]:
+    """SQLite: drop the old index/constraint before the rename's batch block and create
+    the new one after it; Alembic's batch mode cannot create an index on a column that
+    the same block renames (nor, in the downgrade, the reverse)."""
+    drops = {id(d) for d, _ in pairs}
+    creates = {id(c) for _, c in pairs}
+    before = ops.ModifyTableOps(
+        container.table_name, [d for d, _ in pairs], schema=container.schema
+    )
+    after = ops.ModifyTableOps(container.table_name, [c for _, c in pairs], schema=container.schema)
+    container.ops = [op for op in container.ops if id(op) not in drops and id(op) not in creates]
+    return [part for part in (before, container, after) if part.ops]
+
+
+__all__ = ["RENAMED_FROM", "Candidate", "detect_renames"]

@@ -1,0 +1,214 @@
+"""Rename operations: columns, indexes and constraints, each with ``reverse()``.
+
+Alembic can rename a column (``alter_column(new_column_name=...)``) but its
+``AlterColumnOp`` neither reverses a rename nor reports it to ``alembic
+check``; and it has no operation for renaming an index or a constraint.
+``op.rename_index`` and ``op.rename_constraint`` are registered here; scripts
+that use them import this module (autogenerate adds the import).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import Operations, ops
+from sqlalchemy import text
+
+from ..errors import GuardError
+
+_IMPORT = "import alembic_guard.ops.renames  # noqa: F401  (op.rename_index, op.rename_constraint)"
+
+
+class RenameColumnOp(ops.AlterColumnOp):
+    """``alter_column(..., new_column_name=...)`` that reverses and reports the rename."""
+
+    def __init__(self, table_name: str, column_name: str, new_column_name: str, **kw: Any) -> None:
+        super().__init__(table_name, column_name, modify_name=new_column_name, **kw)
+
+    @property
+    def new_column_name(self) -> str:
+        return str(self.modify_name)
+
+    def _attributes(self) -> dict[str, Any]:
+        names = ("type", "nullable", "server_default", "comment")
+        found: dict[str, Any] = {f"existing_{n}": getattr(self, f"existing_{n}") for n in names}
+        for n in names:
+            value = getattr(self, f"modify_{n}")
+            if value is not None and value is not False:
+                found[f"modify_{n}"] = value
+        return found
+
+    def reverse(self) -> RenameColumnOp:
+        # Alembic's own reverse swaps existing_/modify_ values but not the name
+        plain = ops.AlterColumnOp(
+            self.table_name, self.column_name, schema=self.schema, **self._attributes()
+        ).reverse()
+        reversed_op = RenameColumnOp(
+            self.table_name, self.new_column_name, str(self.column_name), schema=self.schema
+        )
+        for key, value in vars(plain).items():
+            if key.startswith(("existing_", "modify_")) and key != "modify_name":
+                setattr(reversed_op, key, value)
+        return reversed_op
+
+    def to_diff_tuple(self) -> list[tuple[Any, ...]]:  # type: ignore[override]
+        changes: list[tuple[Any, ...]] = [
+            ("rename_column", self.schema, self.table_name, self.column_name, self.new_column_name)
+        ]
+        if self.has_changes():
+            changes.extend(super().to_diff_tuple())
+        return changes
+
+    def has_changes(self) -> bool:
+        return any(
+            (
+                self.modify_type is not None,
+                self.modify_nullable is not None,
+                self.modify_server_default is not False,
+                self.modify_comment is not False,
+            )
+        )
+
+
+class RenameTableOp(ops.RenameTableOp):
+    """``op.rename_table`` with the ``reverse()`` and diff tuple Alembic's lacks."""
+
+    def reverse(self) -> RenameTableOp:
+        return RenameTableOp(self.new_table_name, self.table_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("rename_table", self.schema, self.table_name, self.new_table_name)
+
+
+@renderers.dispatch_for(RenameTableOp)
+def _render_rename_table(autogen_context: AutogenContext, op: RenameTableOp) -> str:
+    prefix = autogen_context.opts.get("alembic_module_prefix") or "op."
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    return f"{prefix}rename_table({op.table_name!r}, {op.new_table_name!r}{schema})"
+
+
+@Operations.register_operation("rename_index")
+class RenameIndexOp(ops.MigrateOperation):
+    """Rename an index; its columns and definition stay."""
+
+    def __init__(
+        self, table_name: str, old_name: str, new_name: str, schema: str | None = None
+    ) -> None:
+        self.table_name = table_name
+        self.old_name = old_name
+        self.new_name = new_name
+        self.schema = schema
+
+    @classmethod
+    def rename_index(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """``op.rename_index("table", "old", "new")``."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+    def reverse(self) -> RenameIndexOp:
+        return RenameIndexOp(self.table_name, self.new_name, self.old_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("rename_index", self.schema, self.table_name, self.old_name, self.new_name)
+
+
+@Operations.register_operation("rename_constraint")
+class RenameConstraintOp(ops.MigrateOperation):
+    """Rename a constraint (PostgreSQL ``ALTER TABLE ... RENAME CONSTRAINT``)."""
+
+    def __init__(
+        self, table_name: str, old_name: str, new_name: str, schema: str | None = None
+    ) -> None:
+        self.table_name = table_name
+        self.old_name = old_name
+        self.new_name = new_name
+        self.schema = schema
+
+    @classmethod
+    def rename_constraint(
+        cls,
+        operations: Operations,
+        table_name: str,
+        old_name: str,
+        new_name: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """``op.rename_constraint("table", "old", "new")``."""
+        operations.invoke(cls(table_name, old_name, new_name, schema=schema))
+
+    def reverse(self) -> RenameConstraintOp:
+        return RenameConstraintOp(self.table_name, self.new_name, self.old_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("rename_constraint", self.schema, self.table_name, self.old_name, self.new_name)
+
+
+def _qualified(operations: Operations, table_name: str, schema: str | None) -> str:
+    preparer = operations.migration_context.dialect.identifier_preparer
+    table = preparer.quote(table_name)
+    return f"{preparer.quote_schema(schema)}.{table}" if schema else table
+
+
+@Operations.implementation_for(RenameIndexOp)
+def _rename_index(operations: Operations, operation: RenameIndexOp) -> None:
+    dialect = operations.migration_context.dialect
+    preparer = dialect.identifier_preparer
+    old, new = preparer.quote(operation.old_name), preparer.quote(operation.new_name)
+    if dialect.name == "postgresql":
+        index = f"{preparer.quote_schema(operation.schema)}.{old}" if operation.schema else old
+        sql = f"ALTER INDEX {index} RENAME TO {new}"
+    elif dialect.name in ("mysql", "mariadb"):
+        table = _qualified(operations, operation.table_name, operation.schema)
+        sql = f"ALTER TABLE {table} RENAME INDEX {old} TO {new}"
+    else:
+        raise GuardError(
+            f"{dialect.name} cannot rename an index ({operation.old_name} -> "
+            f"{operation.new_name}); drop it and create it under the new name instead."
+        )
+    operations.execute(text(sql.replace(":", "\\:")))
+
+
+@Operations.implementation_for(RenameConstraintOp)
+def _rename_constraint(operations: Operations, operation: RenameConstraintOp) -> None:
+    dialect = operations.migration_context.dialect
+    preparer = dialect.identifier_preparer
+    table = _qualified(operations, operation.table_name, operation.schema)
+    old, new = preparer.quote(operation.old_name), preparer.quote(operation.new_name)
+    if dialect.name != "postgresql":
+        raise GuardError(
+            f"{dialect.name} cannot rename a constraint ({operation.old_name} -> "
+            f"{operation.new_name}); drop it and create it under the new name instead."
+        )
+    operations.execute(
+        text(f"ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}".replace(":", "\\:"))
+    )
+
+
+def _render_rename(
+    autogen_context: AutogenContext, name: str, op: RenameIndexOp | RenameConstraintOp
+) -> str:
+    autogen_context.imports.add(_IMPORT)
+    schema = f", schema={op.schema!r}" if op.schema else ""
+    # op., not batch_op.: a batch block has no rename_index
+    prefix = autogen_context.opts.get("alembic_module_prefix") or "op."
+    return f"{prefix}{name}({op.table_name!r}, {op.old_name!r}, {op.new_name!r}{schema})"
+
+
+@renderers.dispatch_for(RenameIndexOp)
+def _render_rename_index(autogen_context: AutogenContext, op: RenameIndexOp) -> str:
+    return _render_rename(autogen_context, "rename_index", op)
+
+
+@renderers.dispatch_for(RenameConstraintOp)
+def _render_rename_constraint(autogen_context: AutogenContext, op: RenameConstraintOp) -> str:
+    return _render_rename(autogen_context, "rename_constraint", op)
