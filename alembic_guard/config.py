@@ -116,7 +116,7 @@ class GuardSettings:
         },
     )
     rename_threshold: float = field(
-        default=0.75,
+        default=0.70,
         metadata={
             "parse": _parse_fraction,
             "doc": "Score (0 to 1) from which a dropped and an added column or table are "

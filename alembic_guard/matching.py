@@ -26,11 +26,11 @@ from scipy.sparse import csr_matrix
 #: evidence -> weight; the weights add up to 1
 COLUMN_WEIGHTS: dict[str, float] = {
     "same type": 0.15,
-    "same nullability": 0.10,
-    "same server default": 0.15,
+    "same nullability": 0.05,
+    "same server default": 0.10,
     "same key/unique/index/foreign-key membership": 0.20,
     "same position": 0.20,
-    "name similarity": 0.20,
+    "name similarity": 0.30,
 }
 TABLE_WEIGHTS: dict[str, float] = {
     "shared column definitions": 0.50,
@@ -68,13 +68,18 @@ def _trigrams(name: str) -> set[str]:
 
 
 def name_similarity(a: str, b: str) -> float:
-    """How alike two names are, 0..1: the Jaccard similarity of their letter trigrams."""
+    """How alike two names are, 0..1: over their letter trigrams, the mean of the
+    Jaccard similarity and the overlap coefficient (so ``created_at`` and
+    ``created_at_utc``, one inside the other, count as alike)."""
     left, right = _trigrams(a), _trigrams(b)
-    return len(left & right) / len(left | right) if left or right else 0.0
+    if not left or not right:
+        return 0.0
+    shared = len(left & right)
+    return (shared / len(left | right) + shared / min(len(left), len(right))) / 2
 
 
 def _trigram_similarity(sources: Sequence[str], targets: Sequence[str]) -> np.ndarray:
-    """Jaccard similarity of name trigrams for every pair, as one sparse product."""
+    """:func:`name_similarity` for every pair, from one sparse matrix product."""
     vocabulary: dict[str, int] = {}
 
     def incidence(names: Sequence[str]) -> tuple[list[int], list[int]]:
@@ -95,7 +100,10 @@ def _trigram_similarity(sources: Sequence[str], targets: Sequence[str]) -> np.nd
     sizes_s = np.asarray(s.sum(axis=1)).reshape(-1, 1)
     sizes_t = np.asarray(t.sum(axis=1)).reshape(1, -1)
     union = sizes_s + sizes_t - shared
-    similarity: np.ndarray = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    smaller = np.minimum(sizes_s, sizes_t)
+    jaccard = np.divide(shared, union, out=np.zeros_like(shared), where=union > 0)
+    overlap = np.divide(shared, smaller, out=np.zeros_like(shared), where=smaller > 0)
+    similarity: np.ndarray = (jaccard + overlap) / 2
     return similarity
 
 
@@ -112,8 +120,16 @@ def _equal(values: Sequence[Hashable], other: Sequence[Hashable]) -> np.ndarray:
     return same
 
 
-def column_scores(dropped: Sequence[ColumnProfile], added: Sequence[ColumnProfile]) -> np.ndarray:
-    """Score matrix (dropped x added); 0 where the types are not compatible."""
+def column_scores(
+    dropped: Sequence[ColumnProfile],
+    added: Sequence[ColumnProfile],
+    same_type: np.ndarray | None = None,
+) -> np.ndarray:
+    """Score matrix (dropped x added); 0 where the types are not compatible.
+
+    ``same_type`` (dropped x added booleans) overrides the comparison of
+    ``type_key``: the caller may know better (Alembic's own type comparison).
+    """
     if not dropped or not added:
         return np.zeros((len(dropped), len(added)))
     w = COLUMN_WEIGHTS
@@ -123,7 +139,12 @@ def column_scores(dropped: Sequence[ColumnProfile], added: Sequence[ColumnProfil
     position = np.where(distance == 0, 1.0, np.where(distance == 1, 0.5, 0.0))
     names = _trigram_similarity([c.name for c in dropped], [c.name for c in added])
     score = (
-        w["same type"] * _equal([c.type_key for c in dropped], [c.type_key for c in added])
+        w["same type"]
+        * (
+            same_type
+            if same_type is not None
+            else _equal([c.type_key for c in dropped], [c.type_key for c in added])
+        )
         + w["same nullability"] * _equal([c.nullable for c in dropped], [c.nullable for c in added])
         + w["same server default"]
         * _equal([c.default for c in dropped], [c.default for c in added])
@@ -137,10 +158,12 @@ def column_scores(dropped: Sequence[ColumnProfile], added: Sequence[ColumnProfil
     return scores
 
 
-def column_evidence(source: ColumnProfile, target: ColumnProfile) -> tuple[str, ...]:
+def column_evidence(
+    source: ColumnProfile, target: ColumnProfile, same_type: bool | None = None
+) -> tuple[str, ...]:
     """The evidence for one pair, in words, for the generated script's comment."""
     evidence = []
-    if source.type_key == target.type_key:
+    if same_type if same_type is not None else source.type_key == target.type_key:
         evidence.append("same type")
     else:
         evidence.append("compatible type")

@@ -65,13 +65,21 @@ def _family(column: Column[Any], dialect: str) -> Hashable:
     return name
 
 
+_BOOLEAN_LITERALS = {"true": "1", "false": "0"}
+
+
 def _default_key(column: Column[Any], dialect: str) -> Hashable:
     default = column.server_default
     if default is None:
         return None
     argument = getattr(default, "arg", default)
-    text = str(getattr(argument, "text", argument))
-    return expression_key(text, dialect) or text.strip()
+    text = str(getattr(argument, "text", argument)).strip()
+    # MySQL reports TRUE as 1 and a numeric default as a quoted string
+    text = _BOOLEAN_LITERALS.get(text.lower(), text)
+    unquoted = text[1:-1] if len(text) > 1 and text[0] == text[-1] == "'" else text
+    if unquoted.replace(".", "", 1).lstrip("-").isdigit():
+        text = unquoted
+    return expression_key(text, dialect) or text
 
 
 def _membership(column: Column[Any]) -> Hashable:
@@ -80,13 +88,18 @@ def _membership(column: Column[Any]) -> Hashable:
         isinstance(c, UniqueConstraint) and [x.name for x in c.columns] == [column.name]
         for c in table.constraints
     )
-    indexed = False
+    indexed = bool(column.index)
     for index in table.indexes:
         names = [c.name for c in index.columns]
-        if column.name in names:
+        if column.name not in names:
+            continue
+        # a unique index is how some databases report a unique constraint
+        if index.unique and names == [column.name]:
+            unique = True
+        else:
             indexed = True
-            unique = unique or (bool(index.unique) and names == [column.name])
-    targets = tuple(sorted(fk.target_fullname.split(".")[-2] for fk in column.foreign_keys))
+    # reflection can list one foreign key twice
+    targets = tuple(sorted({fk.target_fullname.split(".")[-2] for fk in column.foreign_keys}))
     return (bool(column.primary_key), unique, indexed, targets)
 
 
@@ -138,7 +151,10 @@ class RenameDetector:
     # -- deciding -----------------------------------------------------------
 
     def _is_denied(self, old: str, new: str) -> bool:
-        return (old.lower(), new.lower()) in self.denied
+        """``old``/``new`` as "table.column" (or table names); the deny list may give the
+        new column without its table, as in ``users.email -> email_address``."""
+        old, new = old.lower(), new.lower()
+        return (old, new) in self.denied or (old, new.rsplit(".", 1)[-1]) in self.denied
 
     def decide(
         self,
@@ -155,9 +171,9 @@ class RenameDetector:
         for pair in chosen:
             scores[pair.source, :] = 0.0
             scores[:, pair.target] = 0.0
-        for s in range(scores.shape[0]):
-            for t in range(scores.shape[1]):
-                if scores[s, t] and self._is_denied(*labels(s, t)):
+        if self.denied:
+            for s, t in zip(*np.nonzero(scores), strict=True):
+                if self._is_denied(*labels(int(s), int(t))):
                     scores[s, t] = 0.0
         floor = min(self.settings.rename_candidates, self.settings.rename_threshold)
         kept: list[_Pair] = []
@@ -187,9 +203,16 @@ class RenameDetector:
             return
         old_columns = [d.to_column() for d in drops]
         new_columns = [a.column for a in adds]
-        dropped = [profile(c, _position(c), self.dialect) for c in old_columns]
-        added = [profile(c, _position(c), self.dialect) for c in new_columns]
-        scores = column_scores(dropped, added)
+        dropped = [
+            profile(c, p, self.dialect)
+            for c, p in zip(old_columns, _positions(old_columns), strict=True)
+        ]
+        added = [
+            profile(c, p, self.dialect)
+            for c, p in zip(new_columns, _positions(new_columns), strict=True)
+        ]
+        same_type = self._same_type(old_columns, new_columns)
+        scores = column_scores(dropped, added, same_type)
 
         def labels(s: int, t: int) -> tuple[str, str]:
             return f"{table}.{dropped[s].name}", f"{table}.{added[t].name}"
@@ -201,7 +224,9 @@ class RenameDetector:
         for pair in renames:
             old, new = old_columns[pair.source], new_columns[pair.target]
             rename = self._rename_column_op(container, old, new)
-            evidence = column_evidence(dropped[pair.source], added[pair.target])
+            evidence = column_evidence(
+                dropped[pair.source], added[pair.target], bool(same_type[pair.source, pair.target])
+            )
             reason = (
                 pair.forced or f"score {pair.score:.2f} >= {self.settings.rename_threshold:.2f}"
             )
@@ -219,12 +244,28 @@ class RenameDetector:
                 adds[pair.target],
                 f"possible rename {table}.{source.name} -> {target.name} (score {pair.score:.2f}, "
                 f"below {self.settings.rename_threshold:.2f}: "
-                f"{', '.join(column_evidence(source, target))}). If it "
+                f"{', '.join(column_evidence(source, target, bool(same_type[pair.source, pair.target])))}). If it "
                 f"is one, set info={{'renamed_from': '{source.name}'}} on the column and autogenerate again.",
             )
         container.ops = [replaced.get(id(op), op) for op in container.ops if id(op) not in removed]
         if mapping:
             self.carry_dependents(container, mapping)
+
+    def _same_type(self, old: list[Column[Any]], new: list[Column[Any]]) -> np.ndarray:
+        """Alembic's own verdict (``impl.compare_type``) on whether two types are the same,
+        asked once per distinct pair of type spellings, not once per column pair."""
+        impl = self.autogen_context.migration_context.impl
+        old_keys = [_type_key(c, self.dialect) for c in old]
+        new_keys = [_type_key(c, self.dialect) for c in new]
+        first_old = dict(zip(old_keys, old, strict=True))
+        first_new = dict(zip(new_keys, new, strict=True))
+        verdict = {
+            (ko, kn): not impl.compare_type(first_old[ko], first_new[kn])
+            for ko in first_old
+            for kn in first_new
+        }
+        same = [[verdict[(ko, kn)] for kn in new_keys] for ko in old_keys]
+        return np.array(same, dtype=bool).reshape(len(old), len(new))
 
     def _column_hints(
         self, table: str, drops: list[ops.DropColumnOp], adds: list[ops.AddColumnOp]
@@ -554,8 +595,16 @@ def _drop_index(index: Any, table: Table) -> ops.DropIndexOp:
     )
 
 
-def _position(column: Column[Any]) -> int:
-    return list(column.table.columns).index(column)
+def _positions(columns: list[Column[Any]]) -> list[int]:
+    """Each column's place in its table (by identity: Column.__eq__ builds SQL)."""
+    places: dict[int, dict[int, int]] = {}
+    found = []
+    for column in columns:
+        table = column.table
+        if id(table) not in places:
+            places[id(table)] = {id(c): i for i, c in enumerate(table.columns)}
+        found.append(places[id(table)][id(column)])
+    return found
 
 
 def _dropped_table(op: ops.DropTableOp) -> Table:
