@@ -81,14 +81,15 @@ printf '%s\n' "$current"
 step "Comparing the models with the database, CHECK constraints included (alembic check)"
 "$alembic" check
 
-step "What alembic_guard adds to autogenerate: a changed CHECK (price > 0 becomes price >= 1) in a scratch copy"
+step "What alembic_guard adds to autogenerate, in a scratch copy: a changed CHECK (price > 0 becomes price >= 1) and a renamed column (customers.phone becomes phone_number)"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 cp -r "$repo_root/sample_project/." "$scratch/"
 sed -i 's/CheckConstraint("price > 0", name="price_positive")/CheckConstraint("price >= 1", name="price_positive")/' "$scratch/shop/models.py"
-(cd "$scratch" && "$alembic" revision --autogenerate -m "demo: price rule" >/dev/null)
+sed -i 's/^    phone: Mapped\[str | None\]/    phone_number: Mapped[str | None]/' "$scratch/shop/models.py"
+(cd "$scratch" && "$alembic" revision --autogenerate -m "demo: price rule, phone renamed" >/dev/null)
 script="$(ls "$scratch"/migrations/versions/*demo_price_rule*.py)"
-echo "Stock Alembic sees nothing here; the generated script (upgrade and downgrade) says:"
+echo "Stock Alembic would miss the rule and drop + re-add the column; the generated script says:"
 sed -n '/^def upgrade/,$p' "$script"
 
 head="$("$alembic" heads 2>/dev/null | awk '{print $1}')"
