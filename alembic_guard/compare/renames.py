@@ -145,8 +145,10 @@ class RenameDetector:
         self.settings = settings
         self.ask = ask
         self.denied = {(old.lower(), new.lower()) for old, new in settings.rename_deny}
-        #: (drop, create) of dependents that must leave the rename's batch block
-        self.split_off: list[tuple[ops.MigrateOperation, ops.MigrateOperation]] = []
+        #: index/constraint drops and creates kept beside a column rename: the drops must
+        #: run before the rename and the creates after it (see _around_renames)
+        self.before_renames: list[ops.MigrateOperation] = []
+        self.after_renames: list[ops.MigrateOperation] = []
 
     # -- deciding -----------------------------------------------------------
 
@@ -336,10 +338,10 @@ class RenameDetector:
                     if rename is not None:
                         replaced[id(drop)] = None
                         replaced[id(create)] = rename
-                    else:
-                        # kept as drop + create; on SQLite they get batch blocks of their own
-                        self.split_off.append((drop, create))
                 break
+        # what stays a drop or a create still names columns by their old or new names
+        self.before_renames.extend(op for op in drops if id(op) not in replaced)
+        self.after_renames.extend(op for op in creates if id(op) not in replaced)
         kept_ops: list[ops.MigrateOperation] = []
         for op in container.ops:
             replacement = replaced.get(id(op), op)
@@ -362,7 +364,10 @@ class RenameDetector:
             op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
         else:
             return None  # SQLite, or a MySQL constraint: drop and create stay
-        add_note(op, f"{kind} {old} followed the renamed column; its name derives from it")
+        add_note(
+            op,
+            f"{kind} {old} is renamed to {new}, its name derived from the renamed column or table",
+        )
         return op
 
     # -- tables -------------------------------------------------------------
@@ -456,7 +461,7 @@ class RenameDetector:
         )
         container = ops.ModifyTableOps(new.name, [], schema=new.schema)
         container.ops.extend(self._column_diffs(old, new))
-        container.ops.extend(self._constraint_diffs(old, new))
+        container.ops.extend(self._key_diffs(old, new))
         container.ops.extend(self._check_diffs(old, new, container))
         # the new table's own container holds the indexes Alembic would create with it
         followers = [
@@ -470,7 +475,6 @@ class RenameDetector:
                 container.ops.extend(
                     op for op in follower.ops if not isinstance(op, ops.CreateIndexOp)
                 )
-        container.ops.extend(self._index_diffs(old, new))
         position = upgrade_ops.ops.index(create)
         upgrade_ops.ops[position] = rename
         upgrade_ops.ops = [op for op in upgrade_ops.ops if op is not drop and op not in followers]
@@ -509,58 +513,28 @@ class RenameDetector:
                 )
         return found
 
-    def _index_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+    def _key_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+        """Indexes, unique constraints and foreign keys of a renamed table.
+
+        An equal one (same kind and columns) is carried by the rename; one whose
+        (convention-derived) name changed is renamed where the database can, else
+        dropped and created; the rest are created or dropped.
+        """
         found: list[ops.MigrateOperation] = []
-        # reflection can attach one index twice; names are unique per table
-        remaining = list({index.name: index for index in old.indexes}.values())
-        for index in sorted(new.indexes, key=lambda i: str(i.name)):
-            signature = (tuple(c.name for c in index.columns), bool(index.unique))
-            twin = next(
-                (
-                    i
-                    for i in remaining
-                    if (tuple(c.name for c in i.columns), bool(i.unique)) == signature
-                ),
-                None,
-            )
+        remaining = _table_keys(old)
+        for key in _table_keys(new):
+            twin = next((k for k in remaining if k.signature == key.signature), None)
             if twin is None:
-                found.append(ops.CreateIndexOp.from_index(index))
+                found.append(key.create(new))
                 continue
             remaining.remove(twin)
-            if twin.name != index.name and twin.name and index.name:
-                if self.dialect.name in ("postgresql", "mysql"):
-                    found.append(
-                        RenameIndexOp(new.name, str(twin.name), str(index.name), schema=new.schema)
-                    )
-                else:
-                    found.append(_drop_index(twin, new))
-                    found.append(ops.CreateIndexOp.from_index(index))
-        found.extend(_drop_index(index, new) for index in remaining)
-        return found
-
-    def _constraint_diffs(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
-        """Unique constraints and foreign keys: carried by the rename when equal."""
-        found: list[ops.MigrateOperation] = []
-        for kind, cls in (("unique", UniqueConstraint), ("foreignkey", ForeignKeyConstraint)):
-            remaining = [c for c in old.constraints if isinstance(c, cls)]
-            for constraint in [c for c in new.constraints if isinstance(c, cls)]:
-                signature = _constraint_signature(constraint)
-                twin = next((c for c in remaining if _constraint_signature(c) == signature), None)
-                if twin is not None:
-                    remaining.remove(twin)
-                    continue
-                found.append(ops.AddConstraintOp.from_constraint(constraint))
-            for constraint in remaining:
-                if constraint.name:
-                    found.append(
-                        ops.DropConstraintOp(
-                            str(constraint.name),
-                            new.name,
-                            type_=kind,
-                            schema=new.schema,
-                            _reverse=ops.AddConstraintOp.from_constraint(constraint),
-                        )
-                    )
+            if twin.name == key.name or not twin.name or not key.name:
+                continue
+            container = ops.ModifyTableOps(new.name, [], schema=new.schema)
+            marker = twin.drop(new)
+            rename = self._rename_dependent(container, marker, twin.name, key.name)
+            found.extend([rename] if rename is not None else [marker, key.create(new)])
+        found.extend(key.drop(new) for key in remaining if key.name)
         return found
 
     def _check_diffs(
@@ -579,20 +553,86 @@ class RenameDetector:
         )
 
 
-def _drop_index(index: Any, table: Table) -> ops.DropIndexOp:
-    """Drop an index of the renamed table (which has its new name by then), reversibly."""
-    return ops.DropIndexOp(
-        str(index.name),
-        table.name,
-        schema=table.schema,
-        _reverse=ops.CreateIndexOp(
-            str(index.name),
+@dataclass(frozen=True)
+class _Key:
+    """An index, unique constraint or foreign key, by what it covers."""
+
+    kind: str  # "index", "unique" or "foreignkey"
+    name: str
+    columns: tuple[str, ...]
+    referred: tuple[str, tuple[str, ...]] | None = None  # foreign keys: table, columns
+    is_index: bool = False  # a unique index rather than a unique constraint
+
+    @property
+    def signature(self) -> Hashable:
+        return (self.kind, self.columns, self.referred)
+
+    def create(self, table: Table) -> ops.MigrateOperation:
+        if self.kind == "foreignkey":
+            assert self.referred is not None
+            return ops.CreateForeignKeyOp(
+                self.name,
+                table.name,
+                self.referred[0],
+                list(self.columns),
+                list(self.referred[1]),
+                source_schema=table.schema,
+            )
+        if self.kind == "unique" and not self.is_index:
+            return ops.CreateUniqueConstraintOp(
+                self.name, table.name, list(self.columns), schema=table.schema
+            )
+        return ops.CreateIndexOp(
+            self.name,
             table.name,
-            [c.name for c in index.columns],
+            list(self.columns),
             schema=table.schema,
-            unique=bool(index.unique),
-        ),
-    )
+            unique=self.kind == "unique",
+        )
+
+    def drop(self, table: Table) -> ops.MigrateOperation:
+        """Drop it from the renamed table; the downgrade re-creates it on that table
+        (which still has its new name when the downgrade gets there)."""
+        restore = self.create(table)
+        if isinstance(restore, ops.CreateIndexOp):
+            return ops.DropIndexOp(self.name, table.name, schema=table.schema, _reverse=restore)
+        assert isinstance(restore, ops.AddConstraintOp)
+        return ops.DropConstraintOp(
+            self.name, table.name, type_=self.kind, schema=table.schema, _reverse=restore
+        )
+
+
+def _table_keys(table: Table) -> list[_Key]:
+    """The table's keys; the index a database reports behind a unique constraint, and an
+    index reflected twice, count once."""
+    keys: list[_Key] = []
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            keys.append(
+                _Key(
+                    "unique", str(constraint.name or ""), tuple(c.name for c in constraint.columns)
+                )
+            )
+        elif isinstance(constraint, ForeignKeyConstraint):
+            keys.append(
+                _Key(
+                    "foreignkey",
+                    str(constraint.name or ""),
+                    tuple(c.name for c in constraint.columns),
+                    _referred(constraint),
+                )
+            )
+    for index in {str(index.name): index for index in table.indexes}.values():
+        columns = tuple(c.name for c in index.columns)
+        kind = "unique" if index.unique else "index"
+        if any(
+            k.name == str(index.name) or (k.kind, k.columns) == (kind, columns)
+            for k in keys
+            if k.kind == "unique"
+        ):
+            continue
+        keys.append(_Key(kind, str(index.name or ""), columns, is_index=True))
+    return keys
 
 
 def _positions(columns: list[Column[Any]]) -> list[int]:
@@ -620,28 +660,18 @@ def _created_table(op: ops.CreateTableOp) -> Table:
 
 
 def _table_profile(table: Table, dialect: str) -> TableProfile:
-    keys: set[Hashable] = {
-        ("index", tuple(c.name for c in index.columns), bool(index.unique))
-        for index in table.indexes
-    }
-    for constraint in table.constraints:
-        if isinstance(constraint, (UniqueConstraint, ForeignKeyConstraint)):
-            keys.add((type(constraint).__name__, _constraint_signature(constraint)))
     return TableProfile(
         name=table.name,
         columns=frozenset((c.name.lower(), _family(c, dialect)) for c in table.columns),
-        keys=frozenset(keys),
+        keys=frozenset(key.signature for key in _table_keys(table)),
     )
 
 
-def _constraint_signature(constraint: Any) -> Hashable:
-    if isinstance(constraint, ForeignKeyConstraint):
-        return (
-            tuple(c.name for c in constraint.columns),
-            constraint.referred_table.name,
-            tuple(e.column.name for e in constraint.elements),
-        )
-    return tuple(c.name for c in constraint.columns)
+def _referred(constraint: ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
+    """The referred table and columns, from the spelled targets: a reflected table's
+    referred table may not be in its MetaData."""
+    targets = [e.target_fullname.split(".") for e in constraint.elements]
+    return targets[0][-2], tuple(t[-1] for t in targets)
 
 
 def _dependent_kind(op: ops.MigrateOperation) -> str:
@@ -672,10 +702,11 @@ def _dependent_signature(
         names = [str(getattr(item, "name", item)) for item in items]
         return tuple(mapping.get(n, n) if old else n for n in names)
 
+    # a unique index and a unique constraint are one thing (MySQL reports the latter as the former)
     if old and isinstance(op, ops.DropIndexOp) and op._reverse is not None:
-        return ("index", cols(op._reverse.columns), bool(op._reverse.unique))
+        return ("unique" if op._reverse.unique else "index", cols(op._reverse.columns))
     if not old and isinstance(op, ops.CreateIndexOp):
-        return ("index", cols(op.columns), bool(op.unique))
+        return ("unique" if op.unique else "index", cols(op.columns))
     if old and isinstance(op, DropCheckOp):
         return (
             "check",
@@ -728,29 +759,41 @@ def detect_renames(
         if not isinstance(container, ops.ModifyTableOps):
             arranged.append(container)
             continue
-        detector.split_off = []
+        detector.before_renames, detector.after_renames = [], []
         detector.rename_columns(container)
-        if detector.split_off and detector.dialect.name == "sqlite":
-            arranged.extend(_split_batches(container, detector.split_off))
+        before, after = detector.before_renames, detector.after_renames
+        if (before or after) and detector.dialect.name == "sqlite":
+            arranged.extend(_split_batches(container, before, after))
         else:
+            _around_renames(container, before, after)
             arranged.append(container)
     upgrade_ops.ops = arranged
     return PriorityDispatchResult.CONTINUE
 
 
+def _around_renames(
+    container: ops.ModifyTableOps,
+    before: list[ops.MigrateOperation],
+    after: list[ops.MigrateOperation],
+) -> None:
+    """Drop what cannot be renamed before the column renames, create it after them, so
+    that the downgrade (the same list reversed) also finds each column under its name."""
+    moved = {id(op) for op in before + after}
+    container.ops = before + [op for op in container.ops if id(op) not in moved] + after
+
+
 def _split_batches(
-    container: ops.ModifyTableOps, pairs: list[tuple[ops.MigrateOperation, ops.MigrateOperation]]
+    container: ops.ModifyTableOps,
+    before_ops: list[ops.MigrateOperation],
+    after_ops: list[ops.MigrateOperation],
 ) -> list[ops.ModifyTableOps]:
     """SQLite: drop the old index/constraint before the rename's batch block and create
     the new one after it; Alembic's batch mode cannot create an index on a column that
     the same block renames (nor, in the downgrade, the reverse)."""
-    drops = {id(d) for d, _ in pairs}
-    creates = {id(c) for _, c in pairs}
-    before = ops.ModifyTableOps(
-        container.table_name, [d for d, _ in pairs], schema=container.schema
-    )
-    after = ops.ModifyTableOps(container.table_name, [c for _, c in pairs], schema=container.schema)
-    container.ops = [op for op in container.ops if id(op) not in drops and id(op) not in creates]
+    moved = {id(op) for op in before_ops + after_ops}
+    before = ops.ModifyTableOps(container.table_name, before_ops, schema=container.schema)
+    after = ops.ModifyTableOps(container.table_name, after_ops, schema=container.schema)
+    container.ops = [op for op in container.ops if id(op) not in moved]
     return [part for part in (before, container, after) if part.ops]
 
 

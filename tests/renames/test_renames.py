@@ -185,3 +185,70 @@ def test_assignment_is_globally_best_not_greedy():
 def test_no_source_is_claimed_twice():
     scores = np.array([[0.9, 0.9, 0.9]])
     assert len(assign(scores, 0.5)) == 1
+
+
+FULL_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def shop(accounts: str = "accounts", code: str = "code", owner: str = "owner_id") -> sa.MetaData:
+    md = sa.MetaData(naming_convention=FULL_CONVENTION)
+    sa.Table("owners", md, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        accounts,
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(code, sa.String(20), nullable=False, unique=True),
+        sa.Column(owner, sa.Integer, sa.ForeignKey("owners.id"), nullable=False, index=True),
+        sa.Column("balance", sa.Numeric(12, 2), nullable=False, server_default="0"),
+    )
+    return md
+
+
+def keys(dialect, table: str) -> dict[str, object]:
+    with dialect.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        return {
+            "columns": [c["name"] for c in inspector.get_columns(table)],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)
+            ),
+            "uniques": sorted(
+                (u["name"], tuple(u["column_names"]))
+                for u in inspector.get_unique_constraints(table)
+            ),
+            "fks": sorted(
+                (f["name"], tuple(f["constrained_columns"]))
+                for f in inspector.get_foreign_keys(table)
+            ),
+        }
+
+
+@pytest.mark.parametrize(
+    "after,table",
+    [
+        (shop(code="account_code", owner="holder_id"), "accounts"),
+        (shop(accounts="account"), "account"),
+    ],
+    ids=["columns renamed", "table renamed"],
+)
+def test_keys_follow_renames_and_come_back(dialect, project, after, table):
+    with dialect.engine.begin() as connection:
+        shop().create_all(connection)
+        connection.exec_driver_sql("INSERT INTO owners (id) VALUES (7)")
+        connection.execute(
+            shop().tables["accounts"].insert(), [{"id": 1, "code": "A-1", "owner_id": 7}]
+        )
+    original = keys(dialect, "accounts")
+    script = project.revision(after, "renames with keys").read_text()
+    assert "drop_column" not in script and "drop_table" not in script.split("def downgrade")[0]
+    project.upgrade()
+    project.check(after)
+    with dialect.engine.connect() as connection:
+        assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 1
+    project.downgrade("base")
+    assert keys(dialect, "accounts") == original
