@@ -252,3 +252,41 @@ def test_keys_follow_renames_and_come_back(dialect, project, after, table):
         assert connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() == 1
     project.downgrade("base")
     assert keys(dialect, "accounts") == original
+
+
+def test_renamed_table_keeps_its_other_differences(dialect, project):
+    """A renamed table's changed CHECK and added column come after the rename."""
+    from tests.helpers.snapshot import check_constraints
+
+    before = sa.MetaData()
+    sa.Table(
+        "items",
+        before,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("title", sa.String(80), nullable=False),
+        sa.Column("qty", sa.Integer, nullable=False),
+        sa.CheckConstraint("qty >= 0", name="ck_items_qty"),
+    )
+    with dialect.engine.begin() as connection:
+        before.create_all(connection)
+        connection.execute(before.tables["items"].insert(), [{"id": 1, "title": "t", "qty": 3}])
+    original = check_constraints(dialect.engine)
+    after = sa.MetaData()
+    sa.Table(
+        "item",
+        after,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("title", sa.String(80), nullable=False),
+        sa.Column("qty", sa.Integer, nullable=False),
+        sa.Column("sku", sa.String(20)),
+        sa.CheckConstraint("qty >= 1", name="ck_items_qty"),
+    )
+    script = project.revision(after, "renamed with changes").read_text()
+    upgrade = script.split("def downgrade")[0]
+    assert upgrade.index("rename_table('items', 'item')") < upgrade.index("qty >= 1")
+    assert "add_column" in upgrade and "drop_table" not in upgrade
+    project.upgrade()
+    project.check(after)
+    project.downgrade("base")
+    assert check_constraints(dialect.engine) == original
+    assert rows(dialect, "items") == [(1, "t", 3)]
