@@ -89,9 +89,10 @@ def _render_rename_table(autogen_context: AutogenContext, op: RenameTableOp) -> 
     return f"{prefix}rename_table({op.table_name!r}, {op.new_table_name!r}{schema})"
 
 
-@Operations.register_operation("rename_index")
-class RenameIndexOp(ops.MigrateOperation):
-    """Rename an index; its columns and definition stay."""
+class _RenameNamedOp(ops.MigrateOperation):
+    """Rename an index or a constraint of a table; what it covers stays."""
+
+    diff_name = ""
 
     def __init__(
         self, table_name: str, old_name: str, new_name: str, schema: str | None = None
@@ -100,6 +101,19 @@ class RenameIndexOp(ops.MigrateOperation):
         self.old_name = old_name
         self.new_name = new_name
         self.schema = schema
+
+    def reverse(self) -> _RenameNamedOp:
+        return type(self)(self.table_name, self.new_name, self.old_name, schema=self.schema)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (self.diff_name, self.schema, self.table_name, self.old_name, self.new_name)
+
+
+@Operations.register_operation("rename_index")
+class RenameIndexOp(_RenameNamedOp):
+    """Rename an index (PostgreSQL ``ALTER INDEX``, MySQL ``RENAME INDEX``)."""
+
+    diff_name = "rename_index"
 
     @classmethod
     def rename_index(
@@ -114,24 +128,12 @@ class RenameIndexOp(ops.MigrateOperation):
         """``op.rename_index("table", "old", "new")``."""
         operations.invoke(cls(table_name, old_name, new_name, schema=schema))
 
-    def reverse(self) -> RenameIndexOp:
-        return RenameIndexOp(self.table_name, self.new_name, self.old_name, schema=self.schema)
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("rename_index", self.schema, self.table_name, self.old_name, self.new_name)
-
 
 @Operations.register_operation("rename_constraint")
-class RenameConstraintOp(ops.MigrateOperation):
+class RenameConstraintOp(_RenameNamedOp):
     """Rename a constraint (PostgreSQL ``ALTER TABLE ... RENAME CONSTRAINT``)."""
 
-    def __init__(
-        self, table_name: str, old_name: str, new_name: str, schema: str | None = None
-    ) -> None:
-        self.table_name = table_name
-        self.old_name = old_name
-        self.new_name = new_name
-        self.schema = schema
+    diff_name = "rename_constraint"
 
     @classmethod
     def rename_constraint(
@@ -145,12 +147,6 @@ class RenameConstraintOp(ops.MigrateOperation):
     ) -> None:
         """``op.rename_constraint("table", "old", "new")``."""
         operations.invoke(cls(table_name, old_name, new_name, schema=schema))
-
-    def reverse(self) -> RenameConstraintOp:
-        return RenameConstraintOp(self.table_name, self.new_name, self.old_name, schema=self.schema)
-
-    def to_diff_tuple(self) -> tuple[Any, ...]:
-        return ("rename_constraint", self.schema, self.table_name, self.old_name, self.new_name)
 
 
 def _qualified(operations: Operations, table_name: str, schema: str | None) -> str:
@@ -194,21 +190,11 @@ def _rename_constraint(operations: Operations, operation: RenameConstraintOp) ->
     )
 
 
-def _render_rename(
-    autogen_context: AutogenContext, name: str, op: RenameIndexOp | RenameConstraintOp
-) -> str:
+@renderers.dispatch_for(_RenameNamedOp)
+def _render_rename(autogen_context: AutogenContext, op: _RenameNamedOp) -> str:
+    """``op.rename_index(...)`` / ``op.rename_constraint(...)``: the op's name is its diff name."""
     autogen_context.imports.add(_IMPORT)
     schema = f", schema={op.schema!r}" if op.schema else ""
     # op., not batch_op.: a batch block has no rename_index
     prefix = autogen_context.opts.get("alembic_module_prefix") or "op."
-    return f"{prefix}{name}({op.table_name!r}, {op.old_name!r}, {op.new_name!r}{schema})"
-
-
-@renderers.dispatch_for(RenameIndexOp)
-def _render_rename_index(autogen_context: AutogenContext, op: RenameIndexOp) -> str:
-    return _render_rename(autogen_context, "rename_index", op)
-
-
-@renderers.dispatch_for(RenameConstraintOp)
-def _render_rename_constraint(autogen_context: AutogenContext, op: RenameConstraintOp) -> str:
-    return _render_rename(autogen_context, "rename_constraint", op)
+    return f"{prefix}{op.diff_name}({op.table_name!r}, {op.old_name!r}, {op.new_name!r}{schema})"
