@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "check_upgrade", "configure"]
+__all__ = ["__version__", "allow", "check_upgrade", "configure"]
 
 if TYPE_CHECKING:
+    from .safety.allowing import allow
     from .wiring import check_upgrade, configure
 
 
@@ -23,4 +24,8 @@ def __getattr__(name: str) -> Any:
         from . import wiring
 
         return getattr(wiring, name)
+    if name == "allow":
+        from .safety.allowing import allow
+
+        return allow
     raise AttributeError(f"module 'alembic_guard' has no attribute {name!r}")

@@ -9,6 +9,7 @@ tests, so a key cannot exist undocumented.
 from __future__ import annotations
 
 import configparser
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -64,6 +65,59 @@ def _parse_fraction(value: object) -> float:
     if not 0.0 <= number <= 1.0:
         raise ValueError("expected a number between 0 and 1")
     return number
+
+
+def _parse_codes(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+    codes = tuple(str(item).strip().upper() for item in items if str(item).strip())
+    for code in codes:
+        if not re.fullmatch(r"AG\d{3}", code):
+            raise ValueError(f"expected rule codes like AG101, got {code!r}")
+    return codes
+
+
+def _parse_severities(value: object) -> tuple[tuple[str, str], ...]:
+    """``{AG205 = "warning"}`` (TOML) or ``AG205=warning, AG206=error``."""
+    if isinstance(value, Mapping):
+        items = [(str(k), str(v)) for k, v in value.items()]
+    else:
+        items = []
+        for part in str(value).split(","):
+            if part.strip():
+                code, equals, level = part.partition("=")
+                if not equals:
+                    raise ValueError(f"expected CODE=error|warning, got {part.strip()!r}")
+                items.append((code, level))
+    parsed = []
+    for code, level in items:
+        (code,) = _parse_codes(code)
+        level = level.strip().lower()
+        if level not in ("error", "warning"):
+            raise ValueError(f"severity of {code} must be error or warning, got {level!r}")
+        parsed.append((code, level))
+    return tuple(parsed)
+
+
+def _parse_rows(value: object) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise ValueError("expected a whole number of rows") from None
+    if number < 0:
+        raise ValueError("expected a whole number of rows, 0 or more")
+    return number
+
+
+def _parse_duration(value: object) -> str:
+    """A PostgreSQL duration: ``0`` (off), ``500ms``, ``5s``, ``2min``."""
+    text = str(value).strip().lower().replace(" ", "")
+    if not re.fullmatch(r"\d+(ms|s|min)?", text):
+        raise ValueError("expected a duration such as 0, 500ms, 5s or 2min")
+    return text
+
+
+def _parse_text(value: object) -> str:
+    return str(value).strip()
 
 
 def _parse_rename_pairs(value: object) -> tuple[tuple[str, str], ...]:
@@ -145,6 +199,74 @@ class GuardSettings:
             "parse": _parse_bool,
             "doc": "Ask `Rename table.old -> table.new? [y/N]` for every possible rename "
             "when autogenerate runs on a terminal; never asks when stdin is not a TTY.",
+        },
+    )
+    disable: tuple[str, ...] = field(
+        default=(),
+        metadata={
+            "parse": _parse_codes,
+            "doc": "Safety rules switched off for this project, by code (a TOML list, or "
+            "`AG401, AG402`).",
+        },
+    )
+    severity: tuple[tuple[str, str], ...] = field(
+        default=(),
+        metadata={
+            "parse": _parse_severities,
+            "doc": "Rule severities changed for this project: a TOML table "
+            "`{AG205 = 'warning'}` or `AG205=warning, AG206=error`. Errors block an "
+            "upgrade, warnings are reported.",
+        },
+    )
+    start_after: str = field(
+        default="",
+        metadata={
+            "parse": _parse_text,
+            "doc": "A revision id: it and the revisions before it are not checked (they "
+            "predate the guard), like strong_migrations' `start_after`. Empty: all are.",
+        },
+    )
+    small_table_rows: int = field(
+        default=0,
+        metadata={
+            "parse": _parse_rows,
+            "doc": "Tables with fewer rows than this (catalog estimate, or a bounded count) "
+            "get warnings instead of errors from the locking and rewrite rules (AG2xx). "
+            "0 treats every table as large.",
+        },
+    )
+    report: str = field(
+        default="text",
+        metadata={
+            "parse": _parse_choice("text", "json"),
+            "doc": "How the pre-flight prints its findings: `text` for people, `json` for "
+            "tools (printed to standard output; the FAILED line stays short).",
+        },
+    )
+    offline: str = field(
+        default="block",
+        metadata={
+            "parse": _parse_choice("block", "comment"),
+            "doc": "`alembic upgrade --sql`: `block` stops on findings like an online "
+            "upgrade, `comment` writes them into the SQL output as `-- alembic_guard:` "
+            "comments and goes on.",
+        },
+    )
+    lock_timeout: str = field(
+        default="5s",
+        metadata={
+            "parse": _parse_duration,
+            "doc": "PostgreSQL: `SET lock_timeout` before the migrations run, so DDL waiting "
+            "for a lock fails instead of queueing every query behind it. `0` leaves it "
+            "unset (and rule AG212 then asks each migration to set it).",
+        },
+    )
+    statement_timeout: str = field(
+        default="0",
+        metadata={
+            "parse": _parse_duration,
+            "doc": "PostgreSQL: `SET statement_timeout` before the migrations run; `0` "
+            "leaves it unset (long backfills are legitimate).",
         },
     )
     comments: bool = field(
@@ -268,6 +390,8 @@ def settings_table() -> str:
             shown = str(default).lower()
         elif isinstance(default, tuple):
             shown = "[]" if not default else str(list(default))
+        elif default == "":
+            shown = '""'
         else:
             shown = str(default)
         rows.append(f"| `{key}` | `{shown}` | {doc} |")

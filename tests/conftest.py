@@ -130,5 +130,12 @@ def dialect(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database
 
 @pytest.fixture
 def project(dialect: Database, tmp_path: Path) -> AlembicProject:
-    """A wired Alembic project on the test's database."""
-    return dialect.project(tmp_path / "project")
+    """A wired Alembic project on the test's database, for detection tests: the upgrade
+    pre-flight runs in warn mode (it reports, a rename or a CHECK change still runs)."""
+    return dialect.project(tmp_path / "project", ini_settings={"mode": "warn"})
+
+
+@pytest.fixture
+def guarded_project(dialect: Database, tmp_path: Path) -> AlembicProject:
+    """A wired Alembic project with the guard's defaults (the pre-flight blocks)."""
+    return dialect.project(tmp_path / "guarded")

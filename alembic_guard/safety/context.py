@@ -1,15 +1,144 @@
-"""What a rule may ask about the world an operation runs in."""
+"""What a rule may ask about the world an operation runs in.
+
+All database reads here are read-only, bounded by a statement timeout, and
+run inside a savepoint that is rolled back, so a failing read (a column the
+pending set only adds later, say) leaves the connection as it was.  Offline
+(``--sql``) there is no connection and every answer is "unknown" (None).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+#: statement timeout for the guard's own data checks
+DATA_CHECK_TIMEOUT_MS = 5000
 
 
 @dataclass
 class RuleContext:
-    """Facts about the target database and the pending set, read before any rule runs."""
+    """Facts about the target database and the pending set."""
 
     dialect: str
     server_version: tuple[int, ...] | None = None
+    connection: Connection | None = None
+    #: below this many rows a lock or a rewrite is brief: such findings become warnings
+    small_table_rows: int = 0
     #: (schema, table) created by an earlier operation of the same pending set
     created_tables: set[tuple[str | None, str]] = field(default_factory=set)
+    #: (schema, table, column) added by an earlier operation of the same pending set
+    created_columns: set[tuple[str | None, str, str]] = field(default_factory=set)
+    #: PostgreSQL: the guard sets lock_timeout itself before the migrations run
+    lock_timeout_set: bool = False
+    _rows: dict[str | None, dict[str, int]] = field(default_factory=dict)
+
+    def is_new_table(self, schema: str | None, table: str | None) -> bool:
+        return table is not None and (schema, table) in self.created_tables
+
+    def is_new_column(self, schema: str | None, table: str, column: str) -> bool:
+        return self.is_new_table(schema, table) or (schema, table, column) in self.created_columns
+
+    def version_at_least(self, *version: int) -> bool:
+        return self.server_version is not None and self.server_version >= version
+
+    # -- data-aware facts ----------------------------------------------------
+
+    def table_rows(self, schema: str | None, table: str) -> int | None:
+        """Estimated rows (catalog statistics, one query per schema); None if unknown."""
+        if self.connection is None:
+            return None
+        if schema not in self._rows:
+            self._rows[schema] = self._read_row_estimates(schema)
+        estimate = self._rows[schema].get(table)
+        if estimate is None or estimate < 0:
+            # never analysed (PostgreSQL reports -1), or no statistics: count up to the limit
+            limit = max(self.small_table_rows, 1)
+            counted = self.scalar(
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.quote(schema, table)} LIMIT {limit + 1}) AS t"
+            )
+            return counted
+        return estimate
+
+    def is_small(self, schema: str | None, table: str | None) -> bool:
+        """True when the table is known to hold fewer rows than ``small_table_rows``."""
+        if table is None or self.small_table_rows <= 0:
+            return False
+        rows = self.table_rows(schema, table)
+        return rows is not None and rows < self.small_table_rows
+
+    def _read_row_estimates(self, schema: str | None) -> dict[str, int]:
+        assert self.connection is not None
+        if self.dialect == "postgresql":
+            query = (
+                "SELECT c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('r', 'p') AND n.nspname = coalesce(:schema, current_schema())"
+            )
+        elif self.dialect == "mysql":
+            query = (
+                "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+                "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE())"
+            )
+        else:
+            return {}
+        rows = self.rows(query, {"schema": schema})
+        return {str(name): int(count) for name, count in rows or () if count is not None}
+
+    def quote(self, schema: str | None, table: str, column: str | None = None) -> str:
+        assert self.connection is not None
+        preparer = self.connection.dialect.identifier_preparer
+        name = preparer.quote(table)
+        if schema:
+            name = f"{preparer.quote_schema(schema)}.{name}"
+        return f"{name}.{preparer.quote(column)}" if column else name
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> int | None:
+        rows = self.rows(sql, params)
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def rows(
+        self, sql: str, params: Mapping[str, Any] | None = None
+    ) -> list[tuple[Any, ...]] | None:
+        """Run a read-only query; None when it fails or times out."""
+        if self.connection is None:
+            return None
+        try:
+            with self._bounded():
+                return [tuple(r) for r in self.connection.execute(text(sql), dict(params or {}))]
+        except Exception:
+            return None
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        assert self.connection is not None
+        savepoint = (
+            self.connection.begin_nested()
+            if self.connection.in_transaction()
+            else self.connection.begin()
+        )
+        mariadb = self.dialect == "mysql" and getattr(self.connection.dialect, "is_mariadb", False)
+        previous = None
+        try:
+            if self.dialect == "postgresql":
+                # reverted with the savepoint
+                self.connection.exec_driver_sql(
+                    f"SET LOCAL statement_timeout = {DATA_CHECK_TIMEOUT_MS}"
+                )
+            elif mariadb:
+                previous = self.connection.exec_driver_sql("SELECT @@max_statement_time").scalar()
+                self.connection.exec_driver_sql(
+                    f"SET SESSION max_statement_time = {DATA_CHECK_TIMEOUT_MS / 1000}"
+                )
+            yield
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+            if mariadb and previous is not None:
+                self.connection.exec_driver_sql(
+                    f"SET SESSION max_statement_time = {float(previous)}"
+                )

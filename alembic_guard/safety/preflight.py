@@ -8,9 +8,11 @@ from typing import Any
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
+from ..config import GuardSettings
+from .allowing import revision_allowances
 from .context import RuleContext
 from .recording import RecordedOp, record_upgrade
-from .rules import Finding, all_rules
+from .rules import Finding, Problem, Rule, Severity, all_rules, with_severity
 
 
 def describe(op: ops.MigrateOperation) -> str:
@@ -20,6 +22,9 @@ def describe(op: ops.MigrateOperation) -> str:
     column = getattr(op, "column_name", None)
     if column is None and isinstance(op, ops.AddColumnOp):
         column = op.column.name
+    if isinstance(op, ops.ExecuteSQLOp):
+        sql = " ".join(str(op.sqltext).split())
+        return f"Execute({sql[:60]}{'...' if len(sql) > 60 else ''})"
     target = ".".join(str(part) for part in (table, column) if part)
     return f"{name}({target})" if target else name
 
@@ -29,29 +34,52 @@ def _server_version(context: MigrationContext) -> tuple[int, ...] | None:
     return tuple(int(part) for part in info if isinstance(part, int)) if info else None
 
 
-def _created_table(op: ops.MigrateOperation) -> tuple[str | None, str] | None:
+def rules_for(settings: GuardSettings, dialect: str) -> list[Rule]:
+    """The rules this project runs on this dialect, with its severity overrides."""
+    overrides = {code: Severity(level) for code, level in settings.severity}
+    chosen = []
+    for rule in all_rules():
+        if rule.code in settings.disable or not rule.applies_to(dialect):
+            continue
+        if rule.code in overrides:
+            rule = with_severity(rule, overrides[rule.code])
+        chosen.append(rule)
+    return chosen
+
+
+def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
+    """What later operations of the pending set may rely on."""
     if isinstance(op, ops.CreateTableOp):
-        return (op.schema, op.table_name)
-    return None
+        context.created_tables.add((op.schema, op.table_name))
+    elif isinstance(op, ops.AddColumnOp):
+        context.created_columns.add((op.schema, op.table_name, op.column.name))
+    elif isinstance(op, ops.ExecuteSQLOp) and "lock_timeout" in str(op.sqltext).lower():
+        context.lock_timeout_set = True
 
 
 def evaluate_records(
-    records: Iterable[RecordedOp], rule_context: RuleContext
+    records: Iterable[RecordedOp], rule_context: RuleContext, rules: Sequence[Rule] | None = None
 ) -> list[tuple[RecordedOp, Finding]]:
-    """Run every rule that applies to the dialect over the recorded operations, in order."""
-    rules = [rule for rule in all_rules() if rule.applies_to(rule_context.dialect)]
+    """Run the rules over the recorded operations, in order."""
+    chosen = (
+        list(rules)
+        if rules is not None
+        else [r for r in all_rules() if r.applies_to(rule_context.dialect)]
+    )
     findings: list[tuple[RecordedOp, Finding]] = []
     for record in records:
-        for rule in rules:
-            for message in rule.check(record, rule_context):
+        for rule in chosen:
+            for problem in rule.check(record, rule_context):
+                if isinstance(problem, str):
+                    problem = Problem(problem)
                 findings.append(
                     (
                         record,
                         Finding(
                             code=rule.code,
                             name=rule.name,
-                            severity=rule.severity,
-                            message=message,
+                            severity=problem.severity or rule.severity,
+                            message=problem.message,
                             why=rule.why,
                             safe_alternative=rule.safe_alternative,
                             revision=record.revision,
@@ -62,9 +90,7 @@ def evaluate_records(
                         ),
                     )
                 )
-        created = _created_table(record.op)
-        if created is not None:
-            rule_context.created_tables.add(created)
+        _remember(record.op, rule_context)
     return findings
 
 
@@ -72,13 +98,50 @@ def evaluate(records: Iterable[RecordedOp], rule_context: RuleContext) -> list[F
     return [finding for _, finding in evaluate_records(records, rule_context)]
 
 
-def preflight_steps(steps: Sequence[Any], context: MigrationContext) -> list[Finding]:
+def _grandfathered(context: MigrationContext, settings: GuardSettings) -> set[str]:
+    """Revisions up to and including ``start_after``: they predate the guard."""
+    if not settings.start_after:
+        return set()
+    environment = context.environment_context
+    if environment is None:
+        return set()
+    script = environment.script
+    try:
+        revisions = script.revision_map.iterate_revisions(settings.start_after, "base")
+        return {r.revision for r in revisions}
+    except Exception as error:
+        from ..errors import GuardConfigError
+
+        raise GuardConfigError(
+            f"alembic_guard setting start_after = {settings.start_after!r} names no revision "
+            f"of this project ({error})."
+        ) from None
+
+
+def preflight_steps(
+    steps: Sequence[Any], context: MigrationContext, settings: GuardSettings | None = None
+) -> list[Finding]:
     """Record the upgrade steps Alembic is about to run and judge them."""
+    settings = settings or GuardSettings()
+    skip = _grandfathered(context, settings)
     records: list[RecordedOp] = []
     for step in steps:
-        if step.is_upgrade:
-            records.extend(record_upgrade(step.revision, context))
+        if not step.is_upgrade or step.revision.revision in skip:
+            continue
+        script = step.revision
+        allowed = revision_allowances(script.module, script.revision, script.path)
+        records.extend(record_upgrade(script, context, allowed))
+    online = not context.as_sql
     rule_context = RuleContext(
-        dialect=context.dialect.name, server_version=_server_version(context)
+        dialect=context.dialect.name,
+        server_version=_server_version(context),
+        connection=context.connection if online else None,
+        small_table_rows=settings.small_table_rows,
+        lock_timeout_set=context.dialect.name == "postgresql" and settings.lock_timeout != "0",
     )
-    return evaluate(records, rule_context)
+    return [
+        f
+        for _, f in evaluate_records(
+            records, rule_context, rules_for(settings, rule_context.dialect)
+        )
+    ]

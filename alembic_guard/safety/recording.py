@@ -216,9 +216,16 @@ def _recording_operations(state: _RecorderState, context: MigrationContext) -> O
     return operations
 
 
-def record_upgrade(script: Any, context: MigrationContext) -> list[RecordedOp]:
-    """Record every operation of ``script.module.upgrade()``; execute nothing."""
+def record_upgrade(
+    script: Any, context: MigrationContext, allowed: dict[str, str] | None = None
+) -> list[RecordedOp]:
+    """Record every operation of ``script.module.upgrade()``; execute nothing.
+
+    ``allowed`` (rule code -> reason) applies to every operation of the revision.
+    """
     state = _RecorderState(revision=script.revision, path=script.path)
+    if allowed:
+        state.allowed.append(dict(allowed))
     operations = _recording_operations(state, context)
     operations._install_proxy()
     _active.append(state)

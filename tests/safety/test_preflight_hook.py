@@ -14,7 +14,7 @@ from alembic.util import CommandError
 
 import alembic_guard
 from alembic_guard.errors import PreflightError, UpgradeBlocked
-from alembic_guard.safety.rules import Rule, Severity, register, unregister
+from alembic_guard.safety.rules import Severity, define, register, unregister
 from tests.helpers.snapshot import schema_objects
 
 
@@ -31,24 +31,11 @@ def _flag_execute(record, context):
 
 @pytest.fixture
 def test_rules() -> Iterator[None]:
+    doc = "A test rule.\n\nWhy:\n    test why\n\nSafe alternative:\n    test safe way\n\nExample:\n    op.x()\n"
     rules = [
-        Rule(
-            "TEST001",
-            "test-drop-table",
-            Severity.ERROR,
-            frozenset(),
-            "test why",
-            "test safe way",
-            _flag_drop_table,
-        ),
-        Rule(
-            "TEST002",
-            "test-execute",
-            Severity.WARNING,
-            frozenset(),
-            "test why",
-            "test safe way",
-            _flag_execute,
+        define(doc, code="TEST001", name="test-drop-table", check=_flag_drop_table),
+        define(
+            doc, code="TEST002", name="test-execute", check=_flag_execute, severity=Severity.WARNING
         ),
     ]
     for rule in rules:
@@ -77,15 +64,15 @@ def version_rows(dialect):
         )
 
 
-def test_blocked_upgrade_changes_nothing(dialect, project, test_rules):
-    project.write_revision("r1", None, CREATE)
-    r2 = project.write_revision(
+def test_blocked_upgrade_changes_nothing(dialect, guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE)
+    r2 = guarded_project.write_revision(
         "r2", "r1", 'op.add_column("t", sa.Column("w", sa.Integer))\nop.drop_table("t")'
     )
-    project.upgrade("r1")
+    guarded_project.upgrade("r1")
     before = schema_objects(dialect.engine)
     with pytest.raises(UpgradeBlocked) as blocked:
-        project.upgrade("head")
+        guarded_project.upgrade("head")
     assert schema_objects(dialect.engine) == before
     assert version_rows(dialect) == ["r1"]
     message = str(blocked.value)
@@ -94,40 +81,40 @@ def test_blocked_upgrade_changes_nothing(dialect, project, test_rules):
     assert "in revision r2" in message and "test safe way" in message
 
 
-def test_blocked_first_upgrade_creates_no_version_table(dialect, project, test_rules):
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+def test_blocked_first_upgrade_creates_no_version_table(dialect, guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
     with pytest.raises(UpgradeBlocked):
-        project.upgrade("head")
+        guarded_project.upgrade("head")
     assert schema_objects(dialect.engine)["tables"] == []
     assert version_rows(dialect) is None
 
 
 @pytest.mark.dialects("sqlite")
-def test_warn_mode_runs_and_prints_a_banner(project, test_rules):
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
-    output = project.upgrade("head", x=("guard=warn",))
+def test_warn_mode_runs_and_prints_a_banner(guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    output = guarded_project.upgrade("head", x=("guard=warn",))
     assert "WARN mode" in output and "TEST001" in output
-    assert project.heads() == ("r1",)
+    assert guarded_project.heads() == ("r1",)
 
 
 @pytest.mark.dialects("sqlite")
-def test_off_mode_skips_the_preflight(project, test_rules):
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
-    assert "TEST001" not in project.upgrade("head", x=("guard.mode=off",))
+def test_off_mode_skips_the_preflight(guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    assert "TEST001" not in guarded_project.upgrade("head", x=("guard.mode=off",))
 
 
 @pytest.mark.dialects("sqlite")
-def test_warnings_do_not_block(dialect, project, test_rules):
-    project.write_revision("r1", None, CREATE + '\nop.execute("UPDATE t SET v = 1")')
-    output = project.upgrade("head")
+def test_warnings_do_not_block(dialect, guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.execute("UPDATE t SET v = 1")')
+    output = guarded_project.upgrade("head")
     assert "TEST002" in output
     assert version_rows(dialect) == ["r1"]
 
 
 @pytest.mark.dialects("postgresql", "sqlite")
-def test_everything_a_migration_can_do_is_recorded_not_run(dialect, project, test_rules):
-    project.write_revision("r1", None, CREATE)
-    project.upgrade("head")
+def test_everything_a_migration_can_do_is_recorded_not_run(dialect, guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE)
+    guarded_project.upgrade("head")
     body = "\n".join(
         [
             'with op.batch_alter_table("t") as batch_op:',
@@ -138,52 +125,52 @@ def test_everything_a_migration_can_do_is_recorded_not_run(dialect, project, tes
             'op.drop_table("t")',
         ]
     )
-    r2 = project.write_revision("r2", "r1", body)
+    r2 = guarded_project.write_revision("r2", "r1", body)
     with dialect.engine.begin() as connection:
         connection.exec_driver_sql("INSERT INTO t (id, v) VALUES (1, 1)")
-    config = project.config()
+    config = guarded_project.config()
     findings = alembic_guard.check_upgrade(config, "head")
-    assert [(f.code, f.line) for f in findings] == [
+    assert [(f.code, f.line) for f in findings if f.code.startswith("TEST")] == [
         ("TEST002", line_of(r2, "get_bind")),
         ("TEST002", line_of(r2, "UPDATE t")),
         ("TEST001", line_of(r2, "drop_table")),
     ]
-    assert "inside autocommit_block" in findings[1].message
+    assert "inside autocommit_block" in [f for f in findings if f.code == "TEST002"][1].message
     with dialect.engine.connect() as connection:
         assert connection.exec_driver_sql("SELECT id, v FROM t").all() == [(1, 1)]
     assert version_rows(dialect) == ["r1"]
 
 
 @pytest.mark.dialects("sqlite")
-def test_a_failing_migration_is_named_with_file_and_line(project, test_rules):
-    r1 = project.write_revision("r1", None, CREATE + "\nraise RuntimeError('boom')")
+def test_a_failing_migration_is_named_with_file_and_line(guarded_project, test_rules):
+    r1 = guarded_project.write_revision("r1", None, CREATE + "\nraise RuntimeError('boom')")
     with pytest.raises(PreflightError) as error:
-        project.upgrade("head")
+        guarded_project.upgrade("head")
     assert f"r1_manual.py, line {line_of(r1, 'boom')})" in str(
         error.value
     ) and "RuntimeError: boom" in str(error.value)
-    assert project.heads() == ("r1",)
+    assert guarded_project.heads() == ("r1",)
 
 
 @pytest.mark.dialects("sqlite")
-def test_unanswerable_bind_use_stops_with_a_clear_message(project, test_rules):
-    project.write_revision("r1", None, CREATE + "\nop.get_bind().begin()")
+def test_unanswerable_bind_use_stops_with_a_clear_message(guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + "\nop.get_bind().begin()")
     with pytest.raises(PreflightError, match=r"uses op\.get_bind\(\)\.begin"):
-        project.upgrade("head")
+        guarded_project.upgrade("head")
 
 
 @pytest.mark.dialects("sqlite")
 def test_check_upgrade_requires_wiring(dialect, tmp_path, test_rules):
-    project = dialect.project(tmp_path / "unwired", wired=False)
-    project.write_revision("r1", None, CREATE)
+    guarded_project = dialect.project(tmp_path / "unwired", wired=False)
+    guarded_project.write_revision("r1", None, CREATE)
     with pytest.raises(CommandError, match="found no alembic_guard wiring"):
-        alembic_guard.check_upgrade(project.config(), "head")
+        alembic_guard.check_upgrade(guarded_project.config(), "head")
 
 
 @pytest.mark.dialects("sqlite")
-def test_offline_upgrade_is_checked_too(project, test_rules):
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
-    config = project.config()
+def test_offline_upgrade_is_checked_too(guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    config = guarded_project.config()
     from alembic import command
 
     with pytest.raises(UpgradeBlocked):
@@ -191,27 +178,13 @@ def test_offline_upgrade_is_checked_too(project, test_rules):
 
 
 @pytest.mark.dialects("sqlite")
-def test_blocked_upgrade_on_the_command_line(project, tmp_path):
-    """The real `alembic upgrade`: non-zero exit, the report, no traceback."""
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
-    (tmp_path / "rules.py").write_text(
-        "from alembic.operations import ops\n"
-        "from alembic_guard.safety.rules import Rule, Severity, register\n"
-        "def check(record, context):\n"
-        "    if isinstance(record.op, ops.DropTableOp):\n"
-        "        yield 'drops a table'\n"
-        "register(Rule('TEST001', 'test-drop-table', Severity.ERROR, frozenset(), 'w', 's', check))\n"
-    )
-    env_py = project.script_location / "env.py"
-    env_py.write_text(
-        env_py.read_text().replace(
-            "import alembic_guard\n",
-            f"import alembic_guard\nimport sys; sys.path.insert(0, {str(tmp_path)!r}); import rules  # noqa\n",
-            1,
-        )
-    )
+def test_blocked_upgrade_on_the_command_line(guarded_project, tmp_path):
+    """The real `alembic upgrade` and a built-in rule: non-zero exit, the report, no traceback."""
+    guarded_project.write_revision("r1", None, CREATE)
+    guarded_project.upgrade("r1")
+    guarded_project.write_revision("r2", "r1", 'op.drop_table("t")')
     result = subprocess.run(
-        [sys.executable, "-m", "alembic", "-c", str(project.ini), "upgrade", "head"],
+        [sys.executable, "-m", "alembic", "-c", str(guarded_project.ini), "upgrade", "head"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -225,19 +198,27 @@ def test_blocked_upgrade_on_the_command_line(project, tmp_path):
 
 @pytest.mark.dialects("sqlite")
 @pytest.mark.parametrize("mode", ["block", "warn", "off"])
-def test_check_upgrade_never_runs_migrations_whatever_the_mode(dialect, project, test_rules, mode):
-    project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
-    findings = alembic_guard.check_upgrade(project.config(x=(f"guard.mode={mode}",)), "head")
-    assert [f.code for f in findings] == ["TEST001"]
+def test_check_upgrade_never_runs_migrations_whatever_the_mode(
+    dialect, guarded_project, test_rules, mode
+):
+    guarded_project.write_revision("r1", None, CREATE + '\nop.drop_table("t")')
+    findings = alembic_guard.check_upgrade(
+        guarded_project.config(x=(f"guard.mode={mode}",)), "head"
+    )
+    assert [f.code for f in findings if f.code.startswith("TEST")] == ["TEST001"]
     assert version_rows(dialect) is None
 
 
 @pytest.mark.dialects("sqlite")
-def test_warn_mode_runs_a_migration_the_preflight_cannot_inspect(dialect, project, test_rules):
-    project.write_revision("r1", None, CREATE + "\nsa.inspect(op.get_bind()).get_table_names()")
+def test_warn_mode_runs_a_migration_the_preflight_cannot_inspect(
+    dialect, guarded_project, test_rules
+):
+    guarded_project.write_revision(
+        "r1", None, CREATE + "\nsa.inspect(op.get_bind()).get_table_names()"
+    )
     with pytest.raises(PreflightError, match="guard=warn"):
-        project.upgrade("head")
+        guarded_project.upgrade("head")
     assert version_rows(dialect) is None
-    output = project.upgrade("head", x=("guard=warn",))
+    output = guarded_project.upgrade("head", x=("guard=warn",))
     assert "goes on unchecked" in output
     assert version_rows(dialect) == ["r1"]

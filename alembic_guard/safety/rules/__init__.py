@@ -1,13 +1,18 @@
-"""The rule registry: one module per rule, each exposing a :class:`Rule`.
+"""The rule registry.  One module per rule (``agNNN_name.py``), each defining
+``RULE = define(...)`` from its own docstring; :data:`BUILTIN` lists them.
 
 Rules read recorded operations (Alembic's op objects and the guard's own)
-and yield :class:`Finding` objects; they never look at source text.
+and yield problems; they never look at source text.  Codes: ``AG1xx`` data
+loss, ``AG2xx`` locking and rewrites, ``AG3xx`` compatibility with running
+code, ``AG4xx`` raw SQL.
 """
 
 from __future__ import annotations
 
+import importlib
+import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
@@ -41,32 +46,106 @@ class Finding:
     def blocks(self) -> bool:
         return self.severity is Severity.ERROR and self.allowed_reason is None
 
+    @property
+    def how_to_allow(self) -> str:
+        return (
+            f'wrap the operation in `with alembic_guard.allow("{self.code}", reason="..."):`, '
+            f'or set `alembic_guard_allow = {{"{self.code}": "reason"}}` in the revision'
+        )
 
-CheckFunction = Callable[["RecordedOp", "RuleContext"], Iterable[str]]
+
+@dataclass(frozen=True)
+class Problem:
+    """What a rule's check yields: a message, optionally at another severity
+    (a lock on a small table is a warning, not an error)."""
+
+    message: str
+    severity: Severity | None = None
+
+
+CheckFunction = Callable[["RecordedOp", "RuleContext"], Iterable["Problem | str"]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    """A safety rule. ``check`` yields one message per problem in an operation."""
+    """A safety rule. ``check`` yields one problem per hazard in an operation."""
 
     code: str
     name: str
     severity: Severity
     dialects: frozenset[str]  # empty: every dialect
+    summary: str
     why: str
     safe_alternative: str
+    example: str
     check: CheckFunction = field(compare=False)
 
     def applies_to(self, dialect: str) -> bool:
         return not self.dialects or dialect in self.dialects
 
 
+_SECTION = re.compile(r"^(Why|Safe alternative|Example):\s*$", re.M)
+
+
+def define(
+    doc: str | None,
+    *,
+    code: str,
+    name: str,
+    check: CheckFunction,
+    severity: Severity = Severity.ERROR,
+    dialects: Iterable[str] = (),
+) -> Rule:
+    """A rule whose documentation is its module's docstring: a summary line, then
+    ``Why:``, ``Safe alternative:`` and ``Example:`` sections."""
+    if not doc:
+        raise ValueError(f"rule {code} has no docstring")
+    parts = _SECTION.split(doc.strip())
+    summary = " ".join(parts[0].split())
+    sections = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts) - 1, 2)}
+    missing = {"Why", "Safe alternative", "Example"} - set(sections)
+    if missing:
+        raise ValueError(f"rule {code} docstring lacks {', '.join(sorted(missing))}")
+    return Rule(
+        code=code,
+        name=name,
+        severity=severity,
+        dialects=frozenset(dialects),
+        summary=summary,
+        why=" ".join(sections["Why"].split()),
+        safe_alternative=" ".join(sections["Safe alternative"].split()),
+        example=_dedent(sections["Example"]),
+        check=check,
+    )
+
+
+def _dedent(text: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(text).strip("\n")
+
+
+#: the built-in rule modules, in code order
+BUILTIN: list[str] = [
+    "ag101_drop_table",
+]
+
 _registry: dict[str, Rule] = {}
+_loaded = False
+
+
+def _load_builtin() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for module in BUILTIN:
+        register(importlib.import_module(f"{__name__}.{module}").RULE)
 
 
 def register(rule: Rule) -> Rule:
-    """Add a rule; a second rule with the same code is an error."""
-    if rule.code in _registry and _registry[rule.code] is not rule:
+    """Add a rule; a second, different rule with the same code is an error."""
+    if rule.code in _registry and _registry[rule.code] != rule:
         raise ValueError(f"a rule with code {rule.code} is already registered")
     _registry[rule.code] = rule
     return rule
@@ -77,4 +156,14 @@ def unregister(code: str) -> None:
 
 
 def all_rules() -> list[Rule]:
+    _load_builtin()
     return [_registry[code] for code in sorted(_registry)]
+
+
+def get_rule(code: str) -> Rule | None:
+    _load_builtin()
+    return _registry.get(code.upper())
+
+
+def with_severity(rule: Rule, severity: Severity) -> Rule:
+    return replace(rule, severity=severity)
