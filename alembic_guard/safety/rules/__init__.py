@@ -128,6 +128,7 @@ def _dedent(text: str) -> str:
 #: the built-in rule modules, in code order
 BUILTIN: list[str] = [
     "ag101_drop_table",
+    "ag102_drop_column",
 ]
 
 _registry: dict[str, Rule] = {}
