@@ -217,7 +217,7 @@ def _run_preflight(environment: EnvironmentContext, settings: GuardSettings) -> 
         return
     blocking = [finding for finding in findings if finding.blocks]
     if context.as_sql and settings.offline == "comment":
-        for line in format_text(findings, blocked=False).splitlines():
+        for line in format_text(findings, blocked=False).splitlines() if findings else ():
             context.impl.static_output(f"-- alembic_guard: {line}".rstrip())
         return
     block = bool(blocking) and settings.mode == "block"
