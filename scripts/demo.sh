@@ -92,6 +92,42 @@ script="$(ls "$scratch"/migrations/versions/*demo_price_rule*.py)"
 echo "Stock Alembic would miss the rule and drop + re-add the column; the generated script says:"
 sed -n '/^def upgrade/,$p' "$script"
 
+step "The upgrade guard, in the scratch copy: a migration that drops customers.phone is blocked before anything runs"
+rm -f "$script"
+cat > "$scratch/migrations/versions/ffff00000001_drop_phone.py" <<'PY'
+"""drop customers.phone"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "ffff00000001"
+down_revision = "d27f9e1b4a60"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customers") as batch_op:
+        batch_op.drop_column("phone")
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("customers") as batch_op:
+        batch_op.add_column(sa.Column("phone", sa.String(32), nullable=True))
+PY
+set +e
+# stdout only: Alembic also logs the same message to stderr
+(cd "$scratch" && "$alembic" upgrade head 2>/dev/null)
+status=$?
+set -e
+echo "(alembic upgrade head exited with status $status; the database is still at: $(cd "$scratch" && "$alembic" current 2>/dev/null | tail -n 1))"
+[ "$status" -ne 0 ] || die "the unsafe upgrade was not blocked"
+
+step "The same migration, reviewed: alembic_guard_allow names the rule and the reason, and the upgrade runs"
+sed -i 's/^depends_on = None$/depends_on = None\nalembic_guard_allow = {"AG102": "phone is unused since the demo release"}/' \
+    "$scratch/migrations/versions/ffff00000001_drop_phone.py"
+(cd "$scratch" && "$alembic" upgrade head 2>&1 | grep -v '^INFO')
+echo "(now at: $(cd "$scratch" && "$alembic" current 2>/dev/null | tail -n 1))"
+
 head="$("$alembic" heads 2>/dev/null | awk '{print $1}')"
 case "$current" in
     *"$head (head)"*) ;;

@@ -32,3 +32,6 @@ def test_demo_exits_zero_and_the_database_is_at_head():
     # the demo shows what the guard adds: a changed CHECK and a renamed column
     assert "CHECK ck_products_price_positive on products changed" in result.stdout
     assert "rename customers.phone -> phone_number" in result.stdout
+    # and the upgrade guard: blocked, then allowed with a reason
+    assert "FAILED: alembic_guard blocked this upgrade before anything ran" in result.stdout
+    assert "AG102 drop-column [allowed: phone is unused since the demo release]" in result.stdout
