@@ -129,6 +129,12 @@ def _dedent(text: str) -> str:
 BUILTIN: list[str] = [
     "ag101_drop_table",
     "ag102_drop_column",
+    "ag103_drop_schema_object",
+    "ag104_unbounded_dml",
+    "ag301_rename_table",
+    "ag302_rename_column",
+    "ag303_json_not_jsonb",
+    "ag401_unparseable_sql",
 ]
 
 _registry: dict[str, Rule] = {}
