@@ -101,9 +101,8 @@ def test_offline_comment_mode_writes_findings_into_the_sql(dialect, guarded_proj
     with redirect_stdout(buffer):
         command.upgrade(guarded_project.config(x=("guard.offline=comment",)), "r1:head", sql=True)
     assert "-- alembic_guard: " in buffer.getvalue() and "AG102" in buffer.getvalue()
-    with pytest.raises(UpgradeBlocked):
-        with redirect_stdout(io.StringIO()):
-            command.upgrade(guarded_project.config(), "r1:head", sql=True)
+    with pytest.raises(UpgradeBlocked), redirect_stdout(io.StringIO()):
+        command.upgrade(guarded_project.config(), "r1:head", sql=True)
 
 
 @pytest.mark.dialects("postgresql")

@@ -26,15 +26,26 @@ from alembic.operations import ops
 from ..context import RuleContext
 from ..recording import RecordedOp
 from . import Problem, define
+from ._raw_sql import is_new_table, statements
 
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     op = record.op
-    if not isinstance(op, ops.DropTableOp) or context.is_new_table(op.schema, op.table_name):
-        return
-    rows = context.table_rows(op.schema, op.table_name)
-    held = f"; it holds about {rows} rows" if rows else ""
-    yield Problem(f"drops table {op.table_name}{held}")
+    if isinstance(op, ops.DropTableOp):
+        targets = [(op.schema, op.table_name)]
+    else:  # DROP TABLE in op.execute
+        targets = [
+            (None, table)
+            for statement in statements(record, context)
+            if statement.kind == "drop_table"
+            for table in statement.tables
+        ]
+    for schema, table in targets:
+        if context.is_new_table(schema, table) or is_new_table(context, table):
+            continue
+        rows = context.table_rows(schema, table)
+        held = f"; it holds about {rows} rows" if rows else ""
+        yield Problem(f"drops table {table}{held}")
 
 
 RULE = define(__doc__, code="AG101", name="drop-table", check=check)

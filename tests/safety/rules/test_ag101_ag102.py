@@ -42,3 +42,8 @@ def test_ag102_allowed_per_revision(dialect, guarded_project):
         extra='alembic_guard_allow = {"AG102": "unused since r41"}',
     )
     assert of(findings, "AG102")[0].allowed_reason == "unused since r41"
+
+
+def test_ag101_raw_drop_table(dialect, guarded_project):
+    findings = preflight(guarded_project, 'op.execute("DROP TABLE t")')
+    assert blocking(findings, "AG101")
