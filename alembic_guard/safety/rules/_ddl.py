@@ -1,0 +1,281 @@
+"""What the locking and rewrite rules (AG2xx) share: column types as comparable
+signatures, the table an operation locks, row counts for messages, and
+per-pending-set state.
+
+A type is read from the migration (``type_``, ``existing_type``) or, when the
+migration does not say and the guard is connected, from the database's
+catalog; both become a :class:`TypeSig` so ``VARCHAR(20)`` in a migration and
+``character varying(20)`` in ``pg_attribute`` compare equal.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from alembic.operations import ops
+from sqlalchemy import types as sqltypes
+
+from ..context import RuleContext
+from ..recording import RecordedOp
+from . import Severity
+from ._raw_sql import is_new_table as raw_is_new_table
+from ._raw_sql import sql_dialect, statements
+
+MYSQL = ("mysql", "mariadb")
+
+
+def is_mysql(context: RuleContext) -> bool:
+    return context.dialect in MYSQL
+
+
+def is_mariadb(context: RuleContext) -> bool:
+    if context.connection is not None:
+        return bool(getattr(context.connection.dialect, "is_mariadb", False))
+    return context.dialect == "mariadb"
+
+
+def kw_true(op: Any, key: str) -> bool:
+    """A dialect keyword of an operation (``postgresql_concurrently``...) set truthy."""
+    return bool((getattr(op, "kw", None) or {}).get(key))
+
+
+def lock_severity(context: RuleContext, *tables: tuple[str | None, str | None]) -> Severity | None:
+    """WARNING when every table is known to be small (a brief lock), else the rule's own."""
+    if tables and all(context.is_small(schema, table) for schema, table in tables):
+        return Severity.WARNING
+    return None
+
+
+def row_count(context: RuleContext, schema: str | None, table: str) -> str | None:
+    """The table's size for a message: ``3 rows`` (exact, bounded by the data-check
+    timeout) or ``about 3 rows`` (catalog estimate); None offline or when unknown."""
+    if context.connection is None:
+        return None
+    exact = context.scalar(f"SELECT count(*) FROM {context.quote(schema, table)}")
+    if exact is not None:
+        return f"{exact} rows"
+    estimate = context.table_rows(schema, table)
+    return f"about {estimate} rows" if estimate is not None else None
+
+
+# -- column types --------------------------------------------------------------
+
+_ALIASES = {
+    "character varying": "varchar",
+    "varchar2": "varchar",
+    "nvarchar": "varchar",
+    "character": "char",
+    "bpchar": "char",
+    "nchar": "char",
+    "decimal": "numeric",
+    "tinytext": "text",
+    "mediumtext": "text",
+    "longtext": "text",
+    "int": "integer",
+    "int4": "integer",
+    "int8": "bigint",
+    "int2": "smallint",
+    "bool": "boolean",
+}
+_MODIFIERS = {"zerofill"}
+#: types whose "(n)" is a display width, not part of the type
+_WIDTH_ONLY = {"integer", "bigint", "smallint", "tinyint", "mediumint"}
+_TYPE = re.compile(r"^([^()]*?)(?:\((.*)\))?([^()]*)$", re.S)
+_ENUM_VALUE = re.compile(r"'((?:[^']|'')*)'")
+
+
+@dataclass(frozen=True)
+class TypeSig:
+    """A column type reduced to what the rules compare."""
+
+    name: str  # normalized: varchar, char, text, numeric, enum, integer, ...
+    text: str  # as written, for messages
+    length: int | None = None  # varchar/char length, numeric precision
+    scale: int | None = None  # numeric scale
+    enums: tuple[str, ...] | None = None
+
+    @property
+    def is_string(self) -> bool:
+        return self.name in ("varchar", "char", "text")
+
+
+def parse_type(text: str) -> TypeSig | None:
+    """A type as a database spells it: ``character varying(20)``, ``enum('a','b')``."""
+    match = _TYPE.match(text.lower())
+    if match is None:
+        return None
+    words = [w for w in (match.group(1) + " " + match.group(3)).split() if w not in _MODIFIERS]
+    base, args = " ".join(words), match.group(2)
+    if base in _ALIASES:
+        name = _ALIASES[base]
+    elif words and words[0] in _ALIASES:  # int unsigned -> integer unsigned
+        name = " ".join([_ALIASES[words[0]], *words[1:]])
+    else:
+        name = base
+    if name == "enum":
+        values = tuple(v.replace("''", "'") for v in _ENUM_VALUE.findall(text))
+        return TypeSig("enum", text, enums=values)
+    numbers = [int(n) for n in re.findall(r"\d+", args or "")]
+    if name.split(" ")[0] in _WIDTH_ONLY:
+        numbers = []
+    return TypeSig(
+        name,
+        text,
+        length=numbers[0] if numbers else None,
+        scale=numbers[1] if len(numbers) > 1 else None,
+    )
+
+
+def type_sig(type_: Any, context: RuleContext) -> TypeSig | None:
+    """A SQLAlchemy type (class or instance) as a signature on the target dialect."""
+    if type_ is None:
+        return None
+    instance = sqltypes.to_instance(type_)
+    try:
+        text = str(instance.compile(dialect=sql_dialect(context)))
+    except Exception:  # e.g. VARCHAR without a length on MySQL
+        length = getattr(instance, "length", None)
+        text = type(instance).__name__.upper() + (f"({length})" if length else "")
+    if isinstance(instance, sqltypes.Enum):
+        # a named type on PostgreSQL, VARCHAR on SQLite: the values say more
+        values = ",".join("'" + value.replace("'", "''") + "'" for value in instance.enums)
+        return TypeSig("enum", f"ENUM({values})", enums=tuple(instance.enums))
+    if isinstance(instance, sqltypes.Text):
+        return TypeSig("text", text)
+    if isinstance(instance, sqltypes.String) and not isinstance(
+        instance, (sqltypes.CHAR, sqltypes.NCHAR)
+    ):
+        return TypeSig("varchar", text, length=instance.length)
+    if isinstance(instance, sqltypes.Numeric) and not isinstance(instance, sqltypes.Float):
+        return TypeSig("numeric", text, length=instance.precision, scale=instance.scale)
+    return parse_type(text)
+
+
+def current_type(
+    context: RuleContext, schema: str | None, table: str, column: str
+) -> TypeSig | None:
+    """The column's type in the database now; None offline or when it is not there."""
+    if context.connection is None:
+        return None
+    if context.dialect == "postgresql":
+        rows = context.rows(
+            "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+            "WHERE a.attrelid = to_regclass(:rel) AND a.attname = :column "
+            "AND a.attnum > 0 AND NOT a.attisdropped",
+            {"rel": context.quote(schema, table), "column": column},
+        )
+    elif is_mysql(context):
+        rows = context.rows(
+            "SELECT COLUMN_TYPE FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) "
+            "AND TABLE_NAME = :table AND COLUMN_NAME = :column",
+            {"schema": schema, "table": table, "column": column},
+        )
+    elif context.dialect == "sqlite":
+        source = "pragma_table_info(:table, :schema)" if schema else "pragma_table_info(:table)"
+        rows = context.rows(
+            f"SELECT type FROM {source} WHERE name = :column",
+            {"table": table, "schema": schema, "column": column},
+        )
+    else:
+        return None
+    if not rows or rows[0][0] is None:
+        return None
+    return parse_type(str(rows[0][0]))
+
+
+def old_type(op: ops.AlterColumnOp, context: RuleContext) -> TypeSig | None:
+    """The column's type before an ``alter_column``: ``existing_type``, else the catalog's."""
+    return type_sig(op.existing_type, context) or current_type(
+        context, op.schema, op.table_name, op.column_name
+    )
+
+
+def string_shrink(old: TypeSig | None, new: TypeSig | None) -> bool:
+    """A string type whose maximum length goes down (unbounded -> bounded included)."""
+    if old is None or new is None or not old.is_string or new.name not in ("varchar", "char"):
+        return False
+    if new.length is None:
+        return False
+    return old.name == "text" or old.length is None or new.length < old.length
+
+
+# -- locks -----------------------------------------------------------------------
+
+
+def locked_table(record: RecordedOp, context: RuleContext) -> tuple[str, str] | None:
+    """PostgreSQL: (table, lock) an operation takes and keeps to the end of its
+    transaction, for a table that exists already; None for anything else.
+
+    Every ``ALTER TABLE`` takes ACCESS EXCLUSIVE (a foreign key SHARE ROW
+    EXCLUSIVE), a plain ``CREATE INDEX`` SHARE; ``CONCURRENTLY`` takes none
+    that blocks writes.
+    """
+    op = record.op
+    if isinstance(op, ops.ExecuteSQLOp):
+        for statement in statements(record, context):
+            kind, target = statement.kind, (statement.tables or ("",))[0]
+            if kind in ("create_index", "drop_index") and statement.concurrently:
+                continue
+            if kind == "create_index":
+                lock = "SHARE"
+            elif kind in ("alter_table", "drop_index", "drop_table", "truncate"):
+                lock = "ACCESS EXCLUSIVE"
+            else:
+                continue
+            if not target or not raw_is_new_table(context, target):
+                return target or "(unknown)", lock
+        return None
+    schema: str | None
+    table: str | None
+    if isinstance(op, ops.CreateForeignKeyOp):
+        schema, table = op.kw.get("source_schema"), op.source_table
+        lock = "SHARE ROW EXCLUSIVE"
+    elif isinstance(op, (ops.CreateIndexOp, ops.DropIndexOp)):
+        if kw_true(op, "postgresql_concurrently"):
+            return None
+        schema, table = op.schema, op.table_name
+        lock = "SHARE" if isinstance(op, ops.CreateIndexOp) else "ACCESS EXCLUSIVE"
+    elif isinstance(
+        op,
+        (
+            ops.AddColumnOp,
+            ops.AlterColumnOp,
+            ops.DropColumnOp,
+            ops.AddConstraintOp,
+            ops.DropConstraintOp,
+            ops.RenameTableOp,
+            ops.DropTableOp,
+        ),
+    ):
+        schema, table = getattr(op, "schema", None), getattr(op, "table_name", None)
+        lock = "ACCESS EXCLUSIVE"
+    else:
+        return None
+    if context.is_new_table(schema, table):
+        return None
+    return str(table or "(unknown)"), lock
+
+
+# -- state across the operations of one pending set ------------------------------
+
+_T = TypeVar("_T")
+_state: dict[tuple[str, int], Any] = {}
+
+
+def pending_state(rule: str, context: RuleContext, factory: Callable[[], _T]) -> _T:
+    """State a rule keeps across the operations of one pending set (one RuleContext).
+
+    RuleContext is an unhashable dataclass, so the state is keyed by its id and
+    dropped when the context is collected.
+    """
+    key = (rule, id(context))
+    if key not in _state:
+        _state[key] = factory()
+        weakref.finalize(context, _state.pop, key, None)
+    state: _T = _state[key]
+    return state

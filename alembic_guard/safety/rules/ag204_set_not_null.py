@@ -1,0 +1,97 @@
+"""Making an existing column NOT NULL scans the whole table under a lock, and fails on any NULL.
+
+Why:
+    PostgreSQL checks every row for ``SET NOT NULL`` while holding an ACCESS
+    EXCLUSIVE lock, so the table is unreadable for the whole scan. MariaDB/MySQL
+    rebuild the table; SQLite (batch mode) recreates it, a warning there. A single
+    NULL fails the migration. Connected, the guard counts the NULLs. On PostgreSQL
+    12 and later, a validated ``CHECK (col IS NOT NULL)`` already on the table lets
+    ``SET NOT NULL`` skip the scan: then nothing is flagged.
+
+Safe alternative:
+    On PostgreSQL: add ``CHECK (col IS NOT NULL) NOT VALID`` (brief lock, no scan),
+    then ``VALIDATE CONSTRAINT`` in a later migration (scans without blocking reads or
+    writes), then ``SET NOT NULL``, which uses the check instead of scanning, and drop
+    the check. Backfill the NULLs first, in batches. Elsewhere, backfill first and run
+    it when the table is quiet, or keep the column nullable and enforce it in code.
+
+Example:
+    op.alter_column("users", "email", nullable=False)   # flagged: 12 rows are NULL
+
+    # PostgreSQL, three migrations:
+    op.create_check_constraint("users_email_not_null", "users", "email IS NOT NULL",
+                               postgresql_not_valid=True)
+    op.execute("ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null")
+    op.alter_column("users", "email", nullable=False)   # fine: the check is validated
+    op.drop_constraint("users_email_not_null", "users", type_="check")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from alembic.operations import ops
+
+from ..context import RuleContext
+from ..recording import RecordedOp
+from . import Problem, Severity, define
+from ._ddl import is_mysql, lock_severity
+
+
+def _validated_not_null_check(context: RuleContext, op: ops.AlterColumnOp) -> bool:
+    """PostgreSQL >= 12: a validated CHECK (col IS NOT NULL) that SET NOT NULL can use."""
+    if context.dialect != "postgresql" or context.connection is None:
+        return False
+    if not context.version_at_least(12):
+        return False
+    found = context.scalar(
+        "SELECT count(*) FROM pg_catalog.pg_constraint c "
+        "WHERE c.conrelid = to_regclass(:rel) AND c.contype = 'c' AND c.convalidated "
+        "AND lower(regexp_replace(pg_get_constraintdef(c.oid), '[()\\s\"]', '', 'g')) = :want",
+        {
+            "rel": context.quote(op.schema, op.table_name),
+            "want": f"check{op.column_name.lower()}isnotnull",
+        },
+    )
+    return bool(found)
+
+
+def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
+    op = record.op
+    if not isinstance(op, ops.AlterColumnOp) or op.modify_nullable is not False:
+        return
+    if op.existing_nullable is False:
+        return  # already NOT NULL
+    if context.is_new_column(op.schema, op.table_name, op.column_name):
+        return
+    if _validated_not_null_check(context, op):
+        return
+    message = f"sets {op.table_name}.{op.column_name} NOT NULL"
+    if context.dialect == "postgresql":
+        message += ": scans the whole table under an ACCESS EXCLUSIVE lock"
+    elif is_mysql(context):
+        message += ": rebuilds the table"
+    else:
+        message += ": recreates the table (batch mode)"
+    nulls = None
+    if context.connection is not None:
+        nulls = context.scalar(
+            f"SELECT count(*) FROM {context.quote(op.schema, op.table_name)} "
+            f"WHERE {context.quote(None, op.column_name)} IS NULL"
+        )
+    severity: Severity | None
+    if nulls:
+        message += f"; {nulls} rows are NULL: this would fail"
+        severity = None  # a failure is an error on a table of any size
+    else:
+        if nulls == 0:
+            message += "; no row is NULL now"
+        severity = (
+            Severity.WARNING
+            if context.dialect == "sqlite"
+            else lock_severity(context, (op.schema, op.table_name))
+        )
+    yield Problem(message, severity=severity)
+
+
+RULE = define(__doc__, code="AG204", name="set-not-null", check=check)
