@@ -22,10 +22,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alembic import command  # noqa: E402
+from alembic import command
 
-import alembic_guard  # noqa: E402
-from tests.helpers.project import AlembicProject  # noqa: E402
+import alembic_guard
+from tests.helpers.project import AlembicProject
 
 BODY = """op.add_column("t", sa.Column("c{n}", sa.Integer, nullable=True))
 op.create_index("ix_t_c{n}", "t", ["c{n}"])
@@ -62,10 +62,10 @@ def main() -> int:
         project = project_with(n)
         findings = alembic_guard.check_upgrade(project.config(), "head")
 
-        def guard() -> None:
+        def guard(project: AlembicProject = project) -> None:
             alembic_guard.check_upgrade(project.config(), "head")
 
-        def offline() -> None:
+        def offline(project: AlembicProject = project) -> None:
             with redirect_stdout(io.StringIO()):
                 command.upgrade(project.config(x=("guard=off",)), "r0:head", sql=True)
 

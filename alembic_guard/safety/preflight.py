@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -47,14 +48,30 @@ def rules_for(settings: GuardSettings, dialect: str) -> list[Rule]:
     return chosen
 
 
+_LOCK_TIMEOUT = re.compile(
+    r"\bset\s+(?:local\s+|session\s+)?lock_timeout\s*(?:=|to)\s*([^;\s]+)", re.I
+)
+
+
+def rule_dialect(name: str) -> str:
+    """The rules' name for a dialect: SQLAlchemy calls MariaDB "mariadb" for mariadb:// URLs."""
+    return "mysql" if name == "mariadb" else name
+
+
 def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     """What later operations of the pending set may rely on."""
     if isinstance(op, ops.CreateTableOp):
         context.created_tables.add((op.schema, op.table_name))
     elif isinstance(op, ops.AddColumnOp):
         context.created_columns.add((op.schema, op.table_name, op.column.name))
-    elif isinstance(op, ops.ExecuteSQLOp) and "lock_timeout" in str(op.sqltext).lower():
-        context.lock_timeout_set = True
+    elif isinstance(op, ops.ExecuteSQLOp):
+        setting = _LOCK_TIMEOUT.search(str(getattr(op.sqltext, "text", op.sqltext)))
+        if setting is not None:
+            # SET lock_timeout = 0 switches it off again
+            context.lock_timeout_set = setting.group(1).strip("'\" ").lower() not in (
+                "0",
+                "default",
+            )
 
 
 def evaluate_records(
@@ -133,7 +150,7 @@ def preflight_steps(
         records.extend(record_upgrade(script, context, allowed))
     online = not context.as_sql
     rule_context = RuleContext(
-        dialect=context.dialect.name,
+        dialect=rule_dialect(context.dialect.name),
         server_version=_server_version(context),
         connection=context.connection if online else None,
         small_table_rows=settings.small_table_rows,
