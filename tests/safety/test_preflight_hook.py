@@ -222,3 +222,54 @@ def test_warn_mode_runs_a_migration_the_preflight_cannot_inspect(
     output = guarded_project.upgrade("head", x=("guard=warn",))
     assert "goes on unchecked" in output
     assert version_rows(dialect) == ["r1"]
+
+
+@pytest.mark.dialects("sqlite")
+def test_custom_operations_are_recorded_too(dialect, guarded_project):
+    """An operation registered with Operations.register_operation goes through invoke()."""
+    from alembic.operations import MigrateOperation, Operations
+
+    if not hasattr(Operations, "guard_test_touch"):
+
+        @Operations.register_operation("guard_test_touch")
+        class TouchOp(MigrateOperation):
+            def __init__(self, table_name: str) -> None:
+                self.table_name = table_name
+
+            @classmethod
+            def guard_test_touch(cls, operations, table_name):
+                return operations.invoke(cls(table_name))
+
+        @Operations.implementation_for(TouchOp)
+        def touch(operations, operation):  # pragma: no cover - never run by the pre-flight
+            raise AssertionError("the pre-flight ran a custom operation")
+
+    def flag_touch(record, context):
+        if type(record.op).__name__ == "TouchOp":
+            yield f"touches {record.op.table_name}"
+
+    doc = "A test rule.\n\nWhy:\n    w\n\nSafe alternative:\n    s\n\nExample:\n    op.x()\n"
+    register(define(doc, code="TEST003", name="test-touch", check=flag_touch))
+    try:
+        guarded_project.write_revision("r1", None, 'op.guard_test_touch("t")')
+        findings = alembic_guard.check_upgrade(guarded_project.config(), "head")
+    finally:
+        unregister("TEST003")
+    assert [(f.code, f.message) for f in findings] == [("TEST003", "touches t")]
+
+
+def test_autogenerate_writes_a_warning_above_a_flagged_operation(dialect, project):
+    import sqlalchemy as sa
+
+    before = sa.MetaData()
+    sa.Table(
+        "t", before, sa.Column("id", sa.Integer, primary_key=True), sa.Column("fax", sa.String(20))
+    )
+    with dialect.engine.begin() as connection:
+        before.create_all(connection)
+    after = sa.MetaData()
+    sa.Table("t", after, sa.Column("id", sa.Integer, primary_key=True))
+    script = project.revision(after, "drop fax").read_text()
+    upgrade = script.split("def downgrade")[0]
+    warning = upgrade.index("# alembic_guard: WARNING AG102 drop-column: drops column t.fax")
+    assert warning < upgrade.index("drop_column")
