@@ -201,13 +201,15 @@ def _is_upgrade(environment: EnvironmentContext) -> bool:
     )
 
 
-def _run_preflight(environment: EnvironmentContext, settings: GuardSettings) -> None:
+def _run_preflight(
+    environment: EnvironmentContext, settings: GuardSettings, arguments: dict[str, Any]
+) -> None:
     context = environment.get_context()
     config = environment.config
     fn = environment.context_opts["fn"]
     steps = list(fn(context.get_current_heads(), context))
     try:
-        findings = preflight_steps(steps, context, settings)
+        findings = preflight_steps(steps, context, settings, arguments)
     except PreflightError as error:
         if settings.mode == "warn" and not config.attributes.get(PREFLIGHT_ONLY):
             notice(config, f"WARN mode: {error} The upgrade goes on unchecked.")
@@ -242,16 +244,32 @@ def _run_preflight(environment: EnvironmentContext, settings: GuardSettings) -> 
         config.print_stdout(banner + format_text(findings, blocked=False))
 
 
-def _set_timeouts(environment: EnvironmentContext, settings: GuardSettings) -> None:
-    """PostgreSQL: lock_timeout / statement_timeout for the migration session."""
+def _set_timeouts(environment: EnvironmentContext, settings: GuardSettings) -> dict[str, str]:
+    """PostgreSQL: lock_timeout / statement_timeout for the migrations; returns the values
+    they replaced (online), so the session can be given back as it was."""
     context = environment.get_context()
     if context.dialect.name != "postgresql":
-        return
+        return {}
+    replaced: dict[str, str] = {}
     for name in ("lock_timeout", "statement_timeout"):
         value = getattr(settings, name)
-        if value != "0":
-            # validated by the settings parser: digits and a unit only
-            context.execute(f"SET {name} = '{value}'")
+        if value == "0":
+            continue
+        if not context.as_sql and context.connection is not None:
+            replaced[name] = str(context.connection.exec_driver_sql(f"SHOW {name}").scalar())
+        # validated by the settings parser: digits and a unit only
+        context.execute(f"SET {name} = '{value}'")
+    return replaced
+
+
+def _restore_timeouts(environment: EnvironmentContext, replaced: dict[str, str]) -> None:
+    connection = environment.get_context().connection
+    if not replaced or connection is None or connection.closed:
+        return
+    for name, value in replaced.items():
+        connection.exec_driver_sql(
+            f"SELECT set_config('{name}', %(value)s, false)", {"value": value}
+        )
 
 
 def configure(context: Any) -> GuardedEnvironment:
@@ -276,13 +294,15 @@ def configure(context: Any) -> GuardedEnvironment:
     def run_migrations_with_guard(**kw: Any) -> None:
         preflight_only = bool(environment.config.attributes.get(PREFLIGHT_ONLY))
         if _is_upgrade(environment) and (preflight_only or settings.mode != "off"):
-            _run_preflight(environment, settings)
+            _run_preflight(environment, settings, kw)
             if preflight_only:
                 # check_upgrade(): judge, never run
                 return
-        if _is_upgrade(environment):
-            _set_timeouts(environment, settings)
-        original_run(**kw)
+        replaced = _set_timeouts(environment, settings) if _is_upgrade(environment) else {}
+        try:
+            original_run(**kw)
+        finally:
+            _restore_timeouts(environment, replaced)
 
     environment.configure = configure_with_guard  # type: ignore[method-assign]
     environment.run_migrations = run_migrations_with_guard  # type: ignore[method-assign]

@@ -37,11 +37,22 @@ class RuleContext:
     lock_timeout_set: bool = False
     _rows: dict[str | None, dict[str, int]] = field(default_factory=dict)
 
+    #: env.py's transaction_per_migration: locks end with each revision, not the upgrade
+    transaction_per_migration: bool = False
+    #: the connection's default schema: schema=None and schema="public" are one place
+    default_schema: str | None = None
+
+    def schema_key(self, schema: str | None) -> str | None:
+        return None if schema == self.default_schema else schema
+
     def is_new_table(self, schema: str | None, table: str | None) -> bool:
-        return table is not None and (schema, table) in self.created_tables
+        return table is not None and (self.schema_key(schema), table) in self.created_tables
 
     def is_new_column(self, schema: str | None, table: str, column: str) -> bool:
-        return self.is_new_table(schema, table) or (schema, table, column) in self.created_columns
+        return (
+            self.is_new_table(schema, table)
+            or (self.schema_key(schema), table, column) in self.created_columns
+        )
 
     def version_at_least(self, *version: int) -> bool:
         return self.server_version is not None and self.server_version >= version
@@ -121,24 +132,26 @@ class RuleContext:
             if self.connection.in_transaction()
             else self.connection.begin()
         )
-        mariadb = self.dialect == "mysql" and getattr(self.connection.dialect, "is_mariadb", False)
+        mysql = self.dialect == "mysql"
+        mariadb = mysql and getattr(self.connection.dialect, "is_mariadb", False)
+        # MariaDB counts seconds in max_statement_time, MySQL milliseconds in max_execution_time
+        variable = "max_statement_time" if mariadb else "max_execution_time"
+        limit = DATA_CHECK_TIMEOUT_MS / 1000 if mariadb else DATA_CHECK_TIMEOUT_MS
         previous = None
         try:
             if self.dialect == "postgresql":
-                # reverted with the savepoint
+                # both reverted with the savepoint; read-only stops a pasted expression
+                # (a CHECK condition) from calling nextval() or any other write
+                self.connection.exec_driver_sql("SET LOCAL transaction_read_only = on")
                 self.connection.exec_driver_sql(
                     f"SET LOCAL statement_timeout = {DATA_CHECK_TIMEOUT_MS}"
                 )
-            elif mariadb:
-                previous = self.connection.exec_driver_sql("SELECT @@max_statement_time").scalar()
-                self.connection.exec_driver_sql(
-                    f"SET SESSION max_statement_time = {DATA_CHECK_TIMEOUT_MS / 1000}"
-                )
+            elif mysql:
+                previous = self.connection.exec_driver_sql(f"SELECT @@{variable}").scalar()
+                self.connection.exec_driver_sql(f"SET SESSION {variable} = {limit}")
             yield
         finally:
             if savepoint.is_active:
                 savepoint.rollback()
-            if mariadb and previous is not None:
-                self.connection.exec_driver_sql(
-                    f"SET SESSION max_statement_time = {float(previous)}"
-                )
+            if mysql and previous is not None:
+                self.connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")

@@ -10,6 +10,7 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from ..config import GuardSettings
+from ..errors import PreflightError
 from .allowing import revision_allowances
 from .context import RuleContext
 from .recording import RecordedOp, record_upgrade
@@ -24,10 +25,21 @@ def describe(op: ops.MigrateOperation) -> str:
     if column is None and isinstance(op, ops.AddColumnOp):
         column = op.column.name
     if isinstance(op, ops.ExecuteSQLOp):
-        sql = " ".join(str(op.sqltext).split())
+        sql = " ".join(_sql_text(op.sqltext).split())
         return f"Execute({sql[:60]}{'...' if len(sql) > 60 else ''})"
     target = ".".join(str(part) for part in (table, column) if part)
     return f"{name}({target})" if target else name
+
+
+def _sql_text(sqltext: Any) -> str:
+    """Text of an op.execute argument for messages; a construct that compiles only for
+    one dialect must not crash the report."""
+    if isinstance(sqltext, str):
+        return sqltext
+    try:
+        return str(getattr(sqltext, "text", None) or sqltext)
+    except Exception:
+        return f"<{type(sqltext).__name__}>"
 
 
 def _server_version(context: MigrationContext) -> tuple[int, ...] | None:
@@ -61,17 +73,17 @@ def rule_dialect(name: str) -> str:
 def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     """What later operations of the pending set may rely on."""
     if isinstance(op, ops.CreateTableOp):
-        context.created_tables.add((op.schema, op.table_name))
+        context.created_tables.add((context.schema_key(op.schema), op.table_name))
     elif isinstance(op, ops.AddColumnOp):
-        context.created_columns.add((op.schema, op.table_name, op.column.name))
+        context.created_columns.add((context.schema_key(op.schema), op.table_name, op.column.name))
+    elif isinstance(op, ops.RenameTableOp) and context.is_new_table(op.schema, op.table_name):
+        context.created_tables.add((context.schema_key(op.schema), op.new_table_name))
     elif isinstance(op, ops.ExecuteSQLOp):
-        setting = _LOCK_TIMEOUT.search(str(getattr(op.sqltext, "text", op.sqltext)))
+        setting = _LOCK_TIMEOUT.search(_sql_text(op.sqltext))
         if setting is not None:
             # SET lock_timeout = 0 switches it off again
-            context.lock_timeout_set = setting.group(1).strip("'\" ").lower() not in (
-                "0",
-                "default",
-            )
+            value = setting.group(1).strip("'\" ").lower()
+            context.lock_timeout_set = value not in ("0", "0s", "0ms", "0min", "default")
 
 
 def evaluate_records(
@@ -86,7 +98,18 @@ def evaluate_records(
     findings: list[tuple[RecordedOp, Finding]] = []
     for record in records:
         for rule in chosen:
-            for problem in rule.check(record, rule_context):
+            try:
+                problems = list(rule.check(record, rule_context))
+            except PreflightError:
+                raise
+            except Exception as error:
+                raise PreflightError(
+                    f"Rule {rule.code} {rule.name} failed on revision {record.revision} "
+                    f"({record.path}, line {record.line}), {describe(record.op)}: "
+                    f"{type(error).__name__}: {error}. Report it; `-x guard.disable={rule.code}` "
+                    f"skips the rule meanwhile."
+                ) from None
+            for problem in problems:
                 if isinstance(problem, str):
                     problem = Problem(problem)
                 findings.append(
@@ -136,7 +159,10 @@ def _grandfathered(context: MigrationContext, settings: GuardSettings) -> set[st
 
 
 def preflight_steps(
-    steps: Sequence[Any], context: MigrationContext, settings: GuardSettings | None = None
+    steps: Sequence[Any],
+    context: MigrationContext,
+    settings: GuardSettings | None = None,
+    arguments: dict[str, Any] | None = None,
 ) -> list[Finding]:
     """Record the upgrade steps Alembic is about to run and judge them."""
     settings = settings or GuardSettings()
@@ -147,7 +173,7 @@ def preflight_steps(
             continue
         script = step.revision
         allowed = revision_allowances(script.module, script.revision, script.path)
-        records.extend(record_upgrade(script, context, allowed))
+        records.extend(record_upgrade(script, context, allowed, arguments))
     online = not context.as_sql
     rule_context = RuleContext(
         dialect=rule_dialect(context.dialect.name),
@@ -155,6 +181,8 @@ def preflight_steps(
         connection=context.connection if online else None,
         small_table_rows=settings.small_table_rows,
         lock_timeout_set=context.dialect.name == "postgresql" and settings.lock_timeout != "0",
+        default_schema=context.dialect.default_schema_name,
+        transaction_per_migration=bool(context.opts.get("transaction_per_migration")),
     )
     return [
         f

@@ -123,6 +123,20 @@ class _EmptyResult:
     def close(self) -> None:
         return None
 
+    def __getattr__(self, name: str) -> Any:
+        recorder = active_recorder()
+        where = (
+            f"revision {recorder.revision} ({recorder.path}, line {recorder.call_site()})"
+            if recorder is not None
+            else "a pending revision"
+        )
+        raise PreflightError(
+            f"Cannot pre-flight {where}: the migration reads a result of op.get_bind() "
+            f"(.{name}); during the pre-flight nothing runs, so there are no rows to read. "
+            f"Once the migration is reviewed, `alembic -x guard=warn upgrade ...` runs it "
+            f"without the check."
+        )
+
 
 class _RecordingBind:
     """Stand-in for ``op.get_bind()``: statements are recorded, not sent."""
@@ -151,9 +165,8 @@ class _RecordingBind:
 class _RecordingContext:
     """Read-only view of the MigrationContext handed to ``op.get_context()``."""
 
-    _passthrough = frozenset(
-        {"dialect", "as_sql", "opts", "config", "environment_context", "script", "impl"}
-    )
+    # nothing here can reach the connection: impl and environment_context could
+    _passthrough = frozenset({"dialect", "as_sql", "opts", "config", "script"})
 
     def __init__(self, state: _RecorderState, context: MigrationContext) -> None:
         self._state = state
@@ -217,7 +230,10 @@ def _recording_operations(state: _RecorderState, context: MigrationContext) -> O
 
 
 def record_upgrade(
-    script: Any, context: MigrationContext, allowed: dict[str, str] | None = None
+    script: Any,
+    context: MigrationContext,
+    allowed: dict[str, str] | None = None,
+    arguments: dict[str, Any] | None = None,
 ) -> list[RecordedOp]:
     """Record every operation of ``script.module.upgrade()``; execute nothing.
 
@@ -230,7 +246,8 @@ def record_upgrade(
     operations._install_proxy()
     _active.append(state)
     try:
-        script.module.upgrade()
+        # the keyword arguments env.py passes to run_migrations (multidb: engine_name)
+        script.module.upgrade(**(arguments or {}))
     except PreflightError:
         raise
     except Exception as exc:

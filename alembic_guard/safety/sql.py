@@ -170,7 +170,7 @@ def _classify_postgresql(text: str) -> tuple[Statement, ...]:
     return tuple(statements)
 
 
-_SQLGLOT = {"mysql": "mysql", "sqlite": "sqlite"}
+_SQLGLOT = {"mysql": "mysql", "mariadb": "mysql", "sqlite": "sqlite"}
 _COPY = re.compile(r"\bALGORITHM\s*=?\s*COPY\b", re.I)
 
 

@@ -1,17 +1,19 @@
 """A backfill after a schema change of the same table, in the same transaction, keeps the table locked throughout.
 
 Why:
-    Locks are held until the transaction commits, and Alembic runs a migration in
-    one transaction. After ``add_column`` (or any ``ALTER TABLE``, a constraint, a
+    Locks are held until the transaction commits, and Alembic runs the whole upgrade
+    in one transaction (one per revision with ``transaction_per_migration=True``).
+    After ``add_column`` (or any ``ALTER TABLE``, a constraint, a
     plain ``CREATE INDEX``) the table stays locked, ACCESS EXCLUSIVE for an
-    ``ALTER TABLE``, so an ``UPDATE`` backfilling it in the same revision keeps every
+    ``ALTER TABLE``, so an ``UPDATE`` backfilling it in the same transaction keeps every
     query on the table waiting until the backfill is done: seconds become minutes on a
     large table. ``op.execute`` with raw SQL or ``update()``/``insert()``/``delete()``
     constructs is read; statements inside ``op.get_context().autocommit_block()`` are
     not flagged (the block commits first, releasing the locks).
 
 Safe alternative:
-    Backfill in a separate migration, or inside ``op.get_context().autocommit_block()``
+    Backfill in a migration run in its own transaction (``transaction_per_migration=True``
+    in env.py, or a separate ``alembic upgrade``), or inside ``op.get_context().autocommit_block()``
     in batches (by primary key range) so each batch commits on its own, and make the
     application write the new column before the backfill starts.
 
@@ -39,7 +41,9 @@ _DATA = ("update", "insert", "delete")
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     held: dict[str, dict[str, tuple[str, int]]] = pending_state("AG213", context, dict)
-    locks = held.setdefault(record.revision, {})
+    # one transaction per revision, or one for the whole upgrade (Alembic's default)
+    transaction = record.revision if context.transaction_per_migration else "(upgrade)"
+    locks = held.setdefault(transaction, {})
     if record.in_autocommit_block:
         locks.clear()  # autocommit_block() commits the migration's transaction first
         return
@@ -51,7 +55,7 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
             continue
         lock, line = locks[table]
         yield Problem(
-            f"runs {shorten(statement.text)} while the revision holds the {lock} lock on "
+            f"runs {shorten(statement.text)} while the transaction holds the {lock} lock on "
             f"{table} it took at line {line}: {table} stays locked for the whole backfill",
             severity=lock_severity(context, (None, table)),
         )

@@ -1,9 +1,10 @@
 """Raw SQL the database's parser cannot read: the guard cannot check it.
 
 Why:
-    Every other rule judges ``op.execute`` SQL by parsing it with the target
-    database's grammar (PostgreSQL's own parser, sqlglot for the others). SQL that
-    does not parse is passed over by all of them, so a ``DROP``, an unbounded
+    The rules that read ``op.execute`` SQL (drops, unbounded DML, index builds,
+    renames, backfills, table copies) parse it with the target database's grammar
+    (PostgreSQL's own parser, sqlglot for the others). SQL that does not parse is
+    passed over by all of them, so a ``DROP``, an unbounded
     ``UPDATE`` or a table rewrite inside it would go unreviewed; and SQL with a
     syntax error fails half-way through the deploy anyway.
 

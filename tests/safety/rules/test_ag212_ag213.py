@@ -59,7 +59,7 @@ def test_ag213_blocks_a_backfill_under_the_lock(dialect, guarded_project):
     findings = of(preflight(guarded_project, body), "AG213")
     assert len(findings) == 1 and findings[0].blocks
     assert (
-        "runs UPDATE t SET w = v while the revision holds the ACCESS EXCLUSIVE lock on t it took at line"
+        "runs UPDATE t SET w = v while the transaction holds the ACCESS EXCLUSIVE lock on t it took at line"
         in findings[0].message
     )
 
@@ -74,7 +74,16 @@ def test_ag213_backfill_in_autocommit_block_passes(dialect, guarded_project):
     assert not of(preflight(guarded_project, body), "AG213")
 
 
-def test_ag213_backfill_in_a_later_revision_passes(dialect, guarded_project):
+def test_ag213_backfill_in_a_later_revision_passes_with_transaction_per_migration(
+    dialect, guarded_project
+):
+    env_py = guarded_project.script_location / "env.py"
+    env_py.write_text(
+        env_py.read_text().replace(
+            "target_metadata=target_metadata",
+            "target_metadata=target_metadata, transaction_per_migration=True",
+        )
+    )
     guarded_project.write_revision("r1", None, TABLE)
     guarded_project.upgrade("r1")
     guarded_project.write_revision("r2", "r1", ADD)
@@ -86,3 +95,16 @@ def test_ag213_backfill_in_a_later_revision_passes(dialect, guarded_project):
 def test_ag213_new_table_is_exempt(dialect, guarded_project):
     body = 'op.create_table("n", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))\nop.add_column("n", sa.Column("w", sa.Integer))\nop.execute("INSERT INTO n (id, v) VALUES (1, 2)")'
     assert not of(preflight(guarded_project, body), "AG213")
+
+
+@pytest.mark.dialects("postgresql")
+def test_ag213_sees_a_lock_taken_by_an_earlier_revision_of_the_same_upgrade(
+    dialect, guarded_project
+):
+    """Alembic runs the whole upgrade in one transaction: r2's lock is still held in r3."""
+    guarded_project.write_revision("r1", None, TABLE)
+    guarded_project.upgrade("r1")
+    guarded_project.write_revision("r2", "r1", 'op.add_column("t", sa.Column("x", sa.Integer))')
+    guarded_project.write_revision("r3", "r2", 'op.execute("UPDATE t SET x = v WHERE x IS NULL")')
+    findings = alembic_guard.check_upgrade(guarded_project.config(), "head")
+    assert [f.revision for f in of(findings, "AG213")] == ["r3"]
