@@ -47,7 +47,7 @@ CASES: list[tuple[str, str, str | None, str]] = [
     (
         "drop view (raw SQL)",
         "AG103",
-        None,
+        "ban-drop-view",
         'op.execute("CREATE VIEW tv AS SELECT 1")\nop.execute("DROP VIEW tv")',
     ),
     ("delete without where", "AG104", None, 'op.execute("DELETE FROM t")'),
