@@ -149,6 +149,7 @@ BUILTIN: list[str] = [
     "ag302_rename_column",
     "ag303_json_not_jsonb",
     "ag401_unparseable_sql",
+    "ag402_raw_ddl",
 ]
 
 _registry: dict[str, Rule] = {}
