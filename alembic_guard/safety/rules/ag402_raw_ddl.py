@@ -8,7 +8,9 @@ Why:
     or hold an ACCESS EXCLUSIVE lock, and would pass unreviewed.
 
 Safe alternative:
-    Express the change with Alembic operations (``op.drop_column``,
+    ``ALTER TABLE ... VALIDATE CONSTRAINT`` and ``... ADD CONSTRAINT ... USING INDEX``,
+    the second steps the other rules recommend, are not flagged. Otherwise express the
+    change with Alembic operations (``op.drop_column``,
     ``op.alter_column``, ``op.create_check_constraint(..., postgresql_not_valid=True)``),
     which the specific rules judge; or review the SQL and allow it with a reason.
 
@@ -31,11 +33,18 @@ from ._raw_sql import is_new_table, shorten, statements
 
 #: judged elsewhere: renames (AG301, AG302) and MySQL table copies (AG214)
 _JUDGED = re.compile(r"\bRENAME\b|\bALGORITHM\s*=?\s*COPY\b", re.I)
+#: the safe second steps the other rules recommend: VALIDATE CONSTRAINT (SHARE UPDATE
+#: EXCLUSIVE, reads and writes go on) and ADD CONSTRAINT ... USING INDEX (no index build)
+_SAFE_STEP = re.compile(
+    r"^\s*ALTER\s+TABLE\s+[^;]*\b(VALIDATE\s+CONSTRAINT|USING\s+INDEX)\b[^,;]*$", re.I | re.S
+)
 
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     for statement in statements(record, context):
         if statement.kind != "alter_table" or _JUDGED.search(statement.text):
+            continue
+        if _SAFE_STEP.search(statement.text):
             continue
         if statement.tables and all(is_new_table(context, t) for t in statement.tables):
             continue

@@ -47,3 +47,17 @@ def test_ag402_leaves_renames_to_ag301_ag302(dialect, guarded_project):
     findings = preflight(guarded_project, body)
     assert not of(findings, "AG402")
     assert of(findings, "AG301") and of(findings, "AG302")
+
+
+@pytest.mark.dialects("postgresql")
+def test_ag402_passes_the_recommended_second_steps(dialect, guarded_project):
+    setup = (
+        'op.create_table("t", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))\n'
+        'op.create_check_constraint("ck_v", "t", "v > 0", postgresql_not_valid=True)\n'
+        'op.create_index("uq_t_v", "t", ["v"], unique=True)'
+    )
+    body = (
+        'op.execute("ALTER TABLE t VALIDATE CONSTRAINT ck_v")\n'
+        'op.execute("ALTER TABLE t ADD CONSTRAINT uq_v UNIQUE USING INDEX uq_t_v")'
+    )
+    assert not of(preflight(guarded_project, body, setup=setup), "AG402")
