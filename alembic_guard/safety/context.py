@@ -37,6 +37,11 @@ class RuleContext:
     lock_timeout_set: bool = False
     _rows: dict[str | None, dict[str, int]] = field(default_factory=dict)
 
+    #: (schema, table, column) with a validated CHECK (col IS NOT NULL) added earlier in the
+    #: pending set; NOT VALID ones wait in pending_not_null_checks (name -> column) until
+    #: a VALIDATE CONSTRAINT
+    not_null_checks: set[tuple[str | None, str, str]] = field(default_factory=set)
+    pending_not_null_checks: dict[str, tuple[str | None, str, str]] = field(default_factory=dict)
     #: env.py's transaction_per_migration: locks end with each revision, not the upgrade
     transaction_per_migration: bool = False
     #: the connection's default schema: schema=None and schema="public" are one place

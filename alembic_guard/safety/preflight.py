@@ -65,6 +65,10 @@ _LOCK_TIMEOUT = re.compile(
 )
 
 
+_NOT_NULL_CHECK = re.compile(r"\(?\s*([\"`]?\w+[\"`]?)\s+IS\s+NOT\s+NULL\s*\)?", re.I)
+_VALIDATE = re.compile(r"\bVALIDATE\s+CONSTRAINT\s+(\"[^\"]+\"|\w+)", re.I)
+
+
 def rule_dialect(name: str) -> str:
     """The rules' name for a dialect: SQLAlchemy calls MariaDB "mariadb" for mariadb:// URLs."""
     return "mysql" if name == "mariadb" else name
@@ -76,9 +80,21 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
         context.created_tables.add((context.schema_key(op.schema), op.table_name))
     elif isinstance(op, ops.AddColumnOp):
         context.created_columns.add((context.schema_key(op.schema), op.table_name, op.column.name))
+    elif isinstance(op, ops.CreateCheckConstraintOp):
+        column = _NOT_NULL_CHECK.fullmatch(str(op.condition).strip())
+        if column is not None:
+            key = (context.schema_key(op.schema), op.table_name, column.group(1).strip('"`'))
+            if op.kw.get("postgresql_not_valid"):
+                context.pending_not_null_checks[str(op.constraint_name)] = key
+            else:
+                context.not_null_checks.add(key)
     elif isinstance(op, ops.RenameTableOp) and context.is_new_table(op.schema, op.table_name):
         context.created_tables.add((context.schema_key(op.schema), op.new_table_name))
     elif isinstance(op, ops.ExecuteSQLOp):
+        for name in _VALIDATE.findall(_sql_text(op.sqltext)):
+            validated = context.pending_not_null_checks.pop(name.strip('"'), None)
+            if validated is not None:
+                context.not_null_checks.add(validated)
         setting = _LOCK_TIMEOUT.search(_sql_text(op.sqltext))
         if setting is not None:
             # SET lock_timeout = 0 switches it off again

@@ -64,6 +64,14 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         return  # already NOT NULL
     if context.is_new_column(op.schema, op.table_name, op.column_name):
         return
+    # PostgreSQL >= 12 uses a validated CHECK (col IS NOT NULL) from earlier in this upgrade
+    checked = (context.schema_key(op.schema), op.table_name, op.column_name)
+    if (
+        context.dialect == "postgresql"
+        and context.version_at_least(12)
+        and checked in context.not_null_checks
+    ):
+        return
     if _validated_not_null_check(context, op):
         return
     message = f"sets {op.table_name}.{op.column_name} NOT NULL"
