@@ -89,9 +89,13 @@ def _membership(column: Column[Any]) -> Hashable:
         for c in table.constraints
     )
     indexed = bool(column.index)
+    # MariaDB/MySQL create an index behind every foreign key, named after it: not the model's
+    implicit = {
+        str(c.name) for c in table.constraints if isinstance(c, ForeignKeyConstraint) and c.name
+    }
     for index in table.indexes:
         names = [c.name for c in index.columns]
-        if column.name not in names:
+        if column.name not in names or str(index.name) in implicit:
             continue
         # a unique index is how some databases report a unique constraint
         if index.unique and names == [column.name]:

@@ -82,9 +82,9 @@ class Measurement:
         return self.true_positives / expected if expected else 1.0
 
 
-def measure(engine: Engine) -> Measurement:
+def measure(engine: Engine, scenarios: list[RenameScenario] | None = None) -> Measurement:
     result = Measurement()
-    for scenario in SCENARIOS:
+    for scenario in SCENARIOS if scenarios is None else scenarios:
         found = detect(engine, scenario)
         result.true_positives += len(found & scenario.expected)
         result.false_positives += len(found - scenario.expected)

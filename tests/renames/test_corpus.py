@@ -19,3 +19,12 @@ def test_precision_and_recall(dialect):
     assert figures_line(dialect.name, result) in PAGE.read_text(), (
         "docs/renames.md shows other figures; run `python -m tests.renames.evaluate`"
     )
+
+
+def test_held_out_scenarios(dialect):
+    """20 scenarios written by someone who had not read the detector (see the module)."""
+    from tests.renames.heldout_scenarios import HELDOUT
+
+    result = measure(dialect.engine, HELDOUT)
+    assert result.false_positives == 0, "\n".join(result.wrong)
+    assert result.recall >= 0.9, "\n".join(result.wrong)
