@@ -41,11 +41,9 @@ class Catalog:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.statements = 0  # catalog statements issued, for tests and benchmarks
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
         """table name -> its CHECK constraints, for every table of ``schema``."""
-        self.statements += 1
         inspector = inspect(self.connection)
         found: dict[str, list[DbCheck]] = defaultdict(list)
         for (_, table), checks in inspector.get_multi_check_constraints(schema=schema).items():
@@ -62,7 +60,6 @@ class PostgresqlCatalog(Catalog):
     dialect_name = "postgresql"
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
-        self.statements += 1
         rows = self.connection.execute(
             text(
                 "SELECT c.relname, con.conname, "
@@ -88,7 +85,6 @@ class MysqlCatalog(Catalog):
     dialect_name = "mysql"
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
-        self.statements += 1
         dialect = self.connection.dialect
         if getattr(dialect, "is_mariadb", False):
             # MariaDB names column-level checks after the column and marks them LEVEL='Column'

@@ -15,7 +15,7 @@ corpus that measures precision and recall at the default threshold.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any
 
@@ -50,16 +50,6 @@ class ColumnProfile:
     default: Hashable
     membership: Hashable  # (primary key, unique, indexed, foreign key target)
     position: int
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A scored (source, target) pair with the evidence behind the score."""
-
-    source: int
-    target: int
-    score: float
-    evidence: tuple[str, ...] = field(default=())
 
 
 def _trigrams(name: str) -> set[str]:

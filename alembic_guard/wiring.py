@@ -14,7 +14,6 @@ calls later, on that instance only:
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,8 +34,6 @@ from .safety.preflight import evaluate_records, preflight_steps, rule_dialect, r
 from .safety.recording import RecordedOp
 from .safety.report import format_json, format_text
 from .safety.rules import Finding
-
-log = logging.getLogger(__name__)
 
 SETTINGS_OPTION = "alembic_guard_settings"
 #: config.attributes key: run the pre-flight, store findings there, run nothing

@@ -36,7 +36,6 @@ from ..canonical import expression_key, with_columns_renamed
 from ..config import GuardSettings
 from ..errors import GuardError
 from ..matching import (
-    Candidate,
     ColumnProfile,
     TableProfile,
     assign,
@@ -801,4 +800,4 @@ def _split_batches(
     return [part for part in (before, container, after) if part.ops]
 
 
-__all__ = ["RENAMED_FROM", "Candidate", "detect_renames"]
+__all__ = ["RENAMED_FROM", "detect_renames"]

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection
 
 #: statement timeout for the guard's own data checks
 DATA_CHECK_TIMEOUT_MS = 5000
+#: a table without statistics is counted up to this many rows ("at least" beyond)
+COUNT_CAP = 100_000
 
 
 @dataclass
@@ -72,8 +74,8 @@ class RuleContext:
             self._rows[schema] = self._read_row_estimates(schema)
         estimate = self._rows[schema].get(table)
         if estimate is None or estimate < 0:
-            # never analysed (PostgreSQL reports -1), or no statistics: count up to the limit
-            limit = max(self.small_table_rows, 1)
+            # never analysed (PostgreSQL reports -1), or no statistics: count, up to a cap
+            limit = max(self.small_table_rows, COUNT_CAP)
             counted = self.scalar(
                 f"SELECT count(*) FROM (SELECT 1 FROM {self.quote(schema, table)} LIMIT {limit + 1}) AS t"
             )

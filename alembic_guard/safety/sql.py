@@ -10,7 +10,7 @@ executes anything.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -39,8 +39,6 @@ class Statement:
     tables: tuple[str, ...] = ()
     #: MySQL ALTER TABLE ... ALGORITHM=COPY
     forces_copy: bool = False
-    #: free-form details (e.g. the SET variable)
-    detail: dict[str, str] = field(default_factory=dict)
 
 
 class UnparsableSQL(Exception):
@@ -160,9 +158,7 @@ def _classify_postgresql(text: str) -> tuple[Statement, ...]:
         elif name == "AlterTableStmt":
             statements.append(Statement("alter_table", piece, tables=_pg_names([node.relation])))
         elif name == "VariableSetStmt":
-            statements.append(
-                Statement("set", piece, detail={"name": str(node.name or "").lower()})
-            )
+            statements.append(Statement("set", piece))
         elif name == "SelectStmt":
             statements.append(Statement("select", piece))
         else:

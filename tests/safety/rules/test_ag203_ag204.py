@@ -77,42 +77,32 @@ def test_ag204_small_table_is_a_warning(dialect, guarded_project):
     assert findings and not findings[0].blocks
 
 
+def _not_null_in_steps(project, *middle: str):
+    """r1 table (migrated), r2 a NOT VALID NOT NULL check, then ``middle``, then SET NOT NULL."""
+    import alembic_guard
+
+    project.write_revision("r1", None, TABLE)
+    project.upgrade("r1")
+    bodies = [
+        'op.create_check_constraint("ck_v_nn", "t", "v IS NOT NULL", postgresql_not_valid=True)',
+        *middle,
+        'op.alter_column("t", "v", nullable=False, existing_type=sa.Integer())',
+    ]
+    for number, body in enumerate(bodies, start=2):
+        project.write_revision(f"r{number}", f"r{number - 1}", body)
+    return alembic_guard.check_upgrade(project.config(), "head")
+
+
 @pytest.mark.dialects("postgresql")
 def test_ag204_passes_the_safe_pattern_applied_in_one_upgrade(dialect, guarded_project):
     """NOT VALID check, VALIDATE, SET NOT NULL in three revisions of one upgrade."""
-    import alembic_guard
-
-    guarded_project.write_revision("r1", None, TABLE)
-    guarded_project.upgrade("r1")
-    guarded_project.write_revision(
-        "r2",
-        "r1",
-        'op.create_check_constraint("ck_v_nn", "t", "v IS NOT NULL", postgresql_not_valid=True)',
+    findings = _not_null_in_steps(
+        guarded_project, 'op.execute("ALTER TABLE t VALIDATE CONSTRAINT ck_v_nn")'
     )
-    guarded_project.write_revision(
-        "r3", "r2", 'op.execute("ALTER TABLE t VALIDATE CONSTRAINT ck_v_nn")'
-    )
-    guarded_project.write_revision(
-        "r4", "r3", 'op.alter_column("t", "v", nullable=False, existing_type=sa.Integer())'
-    )
-    findings = alembic_guard.check_upgrade(guarded_project.config(), "head")
     assert not of(findings, "AG204")
     assert not of(findings, "AG402")
 
 
 @pytest.mark.dialects("postgresql")
 def test_ag204_not_valid_check_alone_does_not_help(dialect, guarded_project):
-    import alembic_guard
-
-    guarded_project.write_revision("r1", None, TABLE)
-    guarded_project.upgrade("r1")
-    guarded_project.write_revision(
-        "r2",
-        "r1",
-        'op.create_check_constraint("ck_v_nn", "t", "v IS NOT NULL", postgresql_not_valid=True)',
-    )
-    guarded_project.write_revision(
-        "r3", "r2", 'op.alter_column("t", "v", nullable=False, existing_type=sa.Integer())'
-    )
-    findings = alembic_guard.check_upgrade(guarded_project.config(), "head")
-    assert blocking(findings, "AG204")
+    assert blocking(_not_null_in_steps(guarded_project), "AG204")
