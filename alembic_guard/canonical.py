@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import ClassVar, cast
 
 import sqlglot
-from sqlalchemy import Table, text
+from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -230,12 +230,106 @@ def expression_key(sql: str, dialect: str) -> str | None:
     return previous
 
 
+def _qualifier_stripped(node: exp.Expression) -> exp.Expression:
+    """Views: ``items.price`` and ``price`` are one column in a one-table SELECT."""
+    if isinstance(node, exp.Column):
+        return exp.Column(this=node.this)
+    if isinstance(node, exp.Table):
+        return exp.Table(this=node.this)
+    if (
+        isinstance(node, exp.Alias)
+        and isinstance(node.this, exp.Column)
+        and node.this.name.lower() == node.alias.lower()
+    ):
+        return node.this
+    return node
+
+
+@lru_cache(maxsize=16384)
+def view_key(sql: str, dialect: str) -> str | None:
+    """A parse-based key for a view's SELECT, for when the database cannot canonicalise.
+
+    Beyond :func:`expression_key` it ignores table qualifiers on columns and
+    tables and ``AS`` aliases equal to the column's own name, which is how
+    PostgreSQL and MySQL write back a SELECT.  None if unparsable.
+    """
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return None
+    single_table = len({t.name.lower() for t in tree.find_all(exp.Table)}) <= 1
+    previous = None
+    for _ in range(8):
+        tree = tree.transform(lambda node: _normalize(node, read == "mysql"), copy=False)
+        if single_table:
+            tree = tree.transform(_qualifier_stripped, copy=False)
+        key = repr(tree)
+        if key == previous:
+            break
+        previous = key
+    return previous
+
+
+def referenced_relations(
+    sql: str, dialect: str, strict: bool = False
+) -> dict[tuple[str | None, str], frozenset[str]]:
+    """Tables and views a SELECT reads, with the column names it reads from each.
+
+    An unqualified column of a SELECT over several relations is counted for
+    each of them (a conservative answer to "may this view read t.c?"), or,
+    with ``strict``, for none of them (a sure answer to "does it read t.c?").
+    """
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return {}
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    aliases: dict[str, tuple[str | None, str]] = {}
+    found: dict[tuple[str | None, str], set[str]] = {}
+    for table in tree.find_all(exp.Table):
+        if not table.name or (not table.db and table.name.lower() in ctes):
+            continue
+        key = (table.db or None, table.name)
+        found.setdefault(key, set())
+        aliases[table.alias_or_name.lower()] = key
+        aliases[table.name.lower()] = key
+    for column in tree.find_all(exp.Column):
+        owner = aliases.get(column.table.lower()) if column.table else None
+        if owner is None and strict and len(found) > 1:
+            continue
+        for key in [owner] if owner else list(found):
+            found[key].add(column.name)
+    return {key: frozenset(columns) for key, columns in found.items()}
+
+
 @dataclass(frozen=True)
 class ScratchRequest:
     """Ask the database to render ``sql`` as a CHECK on a copy of ``table``."""
 
     table: Table
     sql: str
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """Ask the database how it stores a view defined as ``sql``.
+
+    Requests come in dependency order; ``schema`` None is the default schema.
+    """
+
+    name: str
+    schema: str | None
+    sql: str
+
+
+@dataclass(frozen=True)
+class CanonicalView:
+    """A view definition as the database would store it, and its columns where known."""
+
+    definition: str
+    columns: tuple[tuple[str, str], ...] = ()
 
 
 class CannotCanonicalize(Exception):
@@ -263,6 +357,13 @@ class Canonicalizer:
         there is nothing to ask and parsing decides.
         """
         return [None] * len(requests)
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        """The database's stored text for each view definition (None where unknown).
+
+        The default: the database keeps a view's text as written (SQLite).
+        """
+        return [CanonicalView(request.sql.strip().rstrip(";").strip()) for request in requests]
 
     @staticmethod
     def group_by_table(
@@ -375,6 +476,73 @@ class PostgresqlCanonicalizer(Canonicalizer):
             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
         return results
 
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        """Temporary views, in dependency order, inside a savepoint that is always rolled back.
+
+        A view of the default schema gets its own name in ``pg_temp`` (searched
+        first), so a view reading another declared view reads the new
+        definition, and ``pg_get_viewdef`` writes names as it would for the
+        real view.  Other schemas' views get scratch names.
+        """
+        preparer = self.connection.dialect.identifier_preparer
+        names = [
+            request.name if request.schema is None else _SCRATCH_VIEW.format(index)
+            for index, request in enumerate(requests)
+        ]
+        if len(set(names)) != len(names):
+            raise CannotCanonicalize("two declared views share a name")
+        statements = [
+            driver_sql(
+                self.connection,
+                f"CREATE TEMPORARY VIEW {preparer.quote(name)} AS {request.sql}",
+            )
+            for name, request in zip(names, requests, strict=True)
+        ]
+        results: list[CanonicalView | None] = [None] * len(requests)
+        try:
+            with rolled_back(self.connection):
+                try:
+                    # one round trip for all of them; on any error, one at a time
+                    with rolled_back_on_error(self.connection):
+                        self.connection.exec_driver_sql(";\n".join(statements))
+                except Exception as exc:
+                    if _is_privilege_error(exc):
+                        raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                    for statement in statements:
+                        try:
+                            with rolled_back_on_error(self.connection):
+                                self.connection.exec_driver_sql(statement)
+                        except Exception as one:
+                            log.info("alembic_guard: database rejected scratch view: %s", one)
+                rows = self.connection.execute(
+                    text(
+                        "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, false), "
+                        "ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a "
+                        "WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum), "
+                        "ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                        "FROM pg_catalog.pg_attribute a "
+                        "WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) "
+                        "FROM pg_catalog.pg_class c "
+                        "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
+                        "AND c.relkind = 'v' AND c.relname = ANY(:names)"
+                    ),
+                    {"names": names},
+                ).all()
+        except CannotCanonicalize:
+            raise
+        except Exception as exc:
+            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+        position = {name: index for index, name in enumerate(names)}
+        for name, definition, column_names, types in rows:
+            results[position[name]] = CanonicalView(
+                definition.strip().rstrip(";").strip(),
+                tuple(zip(column_names, types, strict=True)),
+            )
+        return results
+
+
+_SCRATCH_VIEW = "alembic_guard_scratch_view_{}"
+
 
 @contextmanager
 def rolled_back_on_error(connection: Connection) -> Iterator[None]:
@@ -436,6 +604,44 @@ class MysqlCanonicalizer(Canonicalizer):
                 match = _MYSQL_CHECK.search(line.strip())
                 if match and match.group(1).startswith("ck_"):
                     results[int(match.group(1)[3:])] = match.group(2)
+        return results
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        """Scratch views (MySQL has no temporary views), read back in one query and
+        dropped in the same call whatever happens."""
+        from .catalog import strip_database
+
+        results: list[CanonicalView | None] = [None] * len(requests)
+        created: dict[str, int] = {}
+        try:
+            for index, request in enumerate(requests):
+                scratch = _SCRATCH_VIEW.format(index)
+                try:
+                    self.connection.exec_driver_sql(
+                        driver_sql(self.connection, f"CREATE VIEW `{scratch}` AS {request.sql}")
+                    )
+                except Exception as exc:
+                    if _is_privilege_error(exc):
+                        raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                    log.info("alembic_guard: database rejected scratch view: %s", exc)
+                    continue
+                created[scratch] = index
+            if created:
+                rows = self.connection.execute(
+                    text(
+                        "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION "
+                        "FROM information_schema.VIEWS "
+                        "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN :names"
+                    ).bindparams(bindparam("names", expanding=True)),
+                    {"names": list(created)},
+                )
+                for database, name, definition in rows:
+                    results[created[name]] = CanonicalView(strip_database(definition, database))
+        finally:
+            if created:
+                self.connection.exec_driver_sql(
+                    "DROP VIEW IF EXISTS " + ", ".join(f"`{name}`" for name in created)
+                )
         return results
 
 

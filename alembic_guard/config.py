@@ -161,6 +161,26 @@ class GuardSettings:
             "the role cannot create temporary tables or the transaction is read-only.",
         },
     )
+    views: bool = field(
+        default=True,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "Compare declared views and materialized views with the database in "
+            "autogenerate and `alembic check` (plugin `alembic_guard.views`). "
+            "`canonicalize` applies to view definitions as to CHECK expressions "
+            "(MariaDB/MySQL scratch views are plain views, dropped in the same call).",
+        },
+    )
+    undeclared_views: str = field(
+        default="comment",
+        metadata={
+            "parse": _parse_choice("comment", "drop", "ignore"),
+            "doc": "What autogenerate does with a view the database has and the models do "
+            "not declare: `comment` lists it in the generated script and leaves it alone, "
+            "`drop` drops it (reversibly), `ignore` says nothing. `include_object` / "
+            "`include_name` (type `view`) filter views first.",
+        },
+    )
     renames: bool = field(
         default=True,
         metadata={

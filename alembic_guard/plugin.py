@@ -51,6 +51,15 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "LAST",
         ),
     ],
+    # after renames: views are dropped before and created after the final table operations
+    "alembic_guard.views": [
+        (
+            "schema",
+            "views",
+            "alembic_guard.compare.views:compare_views",
+            "LAST",
+        ),
+    ],
 }
 
 #: the autogenerate_plugins value that turns on Alembic's defaults and every guard feature

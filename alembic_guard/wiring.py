@@ -45,7 +45,11 @@ _BYNAME_PLUGINS = (
 )
 
 #: plugin name -> setting that turns it on
-FEATURE_SETTINGS = {"alembic_guard.checks": "checks", "alembic_guard.renames": "renames"}
+FEATURE_SETTINGS = {
+    "alembic_guard.checks": "checks",
+    "alembic_guard.renames": "renames",
+    "alembic_guard.views": "views",
+}
 
 
 @dataclass

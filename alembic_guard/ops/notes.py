@@ -34,14 +34,18 @@ def notes_of(op: ops.MigrateOperation) -> list[str]:
 class GuardNoteOp(ops.OpContainer):
     """Comment lines in a generated script; never a schema change."""
 
-    def __init__(self, lines: Iterable[str], *, standalone: bool = False) -> None:
+    def __init__(
+        self, lines: Iterable[str], *, standalone: bool = False, placed: bool = False
+    ) -> None:
         super().__init__(ops=())
         self.lines = list(lines)
         # a container holding nothing but notes still needs a statement
         self.standalone = standalone
+        #: put there by place_notes (and taken away by remove_notes), not by a comparator
+        self.placed = placed
 
     def reverse(self) -> GuardNoteOp:
-        return GuardNoteOp(self.lines, standalone=self.standalone)
+        return GuardNoteOp(self.lines, standalone=self.standalone, placed=self.placed)
 
     def is_empty(self) -> bool:
         # a note alone does not make a migration worth writing
@@ -72,7 +76,7 @@ def place_notes(container: ops.OpContainer) -> None:
             continue
         texts = notes_of(op)
         if texts:
-            placed.append(GuardNoteOp(texts))
+            placed.append(GuardNoteOp(texts, placed=True))
         if isinstance(op, ops.OpContainer):
             place_notes(op)
         placed.append(op)
@@ -85,7 +89,7 @@ def place_notes(container: ops.OpContainer) -> None:
 
 def remove_notes(container: ops.OpContainer) -> None:
     """Drop previously placed notes (the hook may run more than once)."""
-    container.ops = [op for op in container.ops if not _is_note(op)]
+    container.ops = [op for op in container.ops if not (isinstance(op, GuardNoteOp) and op.placed)]
     for op in container.ops:
         if isinstance(op, ops.OpContainer):
             remove_notes(op)

@@ -48,6 +48,9 @@ class RuleContext:
     transaction_per_migration: bool = False
     #: the connection's default schema: schema=None and schema="public" are one place
     default_schema: str | None = None
+    #: (revision, schema, view) created by some operation of that revision: a drop of such a
+    #: view is a re-creation (a changed definition, a column change under it), not a loss
+    recreated_views: set[tuple[str, str | None, str]] = field(default_factory=set)
 
     def schema_key(self, schema: str | None) -> str | None:
         return None if schema == self.default_schema else schema

@@ -111,6 +111,12 @@ def evaluate_records(
         if rules is not None
         else [r for r in all_rules() if r.applies_to(rule_context.dialect)]
     )
+    records = list(records)
+    for record in records:
+        if type(record.op).__name__ in ("CreateViewOp", "CreateMaterializedViewOp"):
+            schema = rule_context.schema_key(getattr(record.op, "schema", None))
+            name = str(getattr(record.op, "view_name", ""))
+            rule_context.recreated_views.add((record.revision, schema, name))
     findings: list[tuple[RecordedOp, Finding]] = []
     for record in records:
         for rule in chosen:

@@ -50,3 +50,34 @@ def schema_objects(engine: Engine) -> dict[str, object]:
             },
             "checks": sorted(check_constraints(engine), key=repr),
         }
+
+
+def views(engine: Engine) -> dict[str, tuple[str, str]]:
+    """name -> (kind, definition as the database stores it), for the default schema;
+    materialized views' indexes are listed as kind "index on <view>"."""
+    with engine.connect() as connection:
+        name = connection.dialect.name
+        if name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT c.relname, CASE c.relkind WHEN 'm' THEN 'materialized' ELSE 'view' END, "
+                    "pg_get_viewdef(c.oid) FROM pg_class c "
+                    "WHERE c.relkind IN ('v', 'm') AND c.relnamespace = current_schema()::regnamespace "
+                    "UNION ALL SELECT i.indexname, 'index on ' || i.tablename, i.indexdef "
+                    "FROM pg_indexes i JOIN pg_class t ON t.relname = i.tablename "
+                    "AND t.relnamespace = current_schema()::regnamespace AND t.relkind = 'm' "
+                    "WHERE i.schemaname = current_schema()"
+                )
+            )
+        elif name == "mysql":
+            rows = connection.execute(
+                text(
+                    "SELECT TABLE_NAME, 'view', VIEW_DEFINITION FROM information_schema.VIEWS "
+                    "WHERE TABLE_SCHEMA = DATABASE()"
+                )
+            )
+        else:
+            rows = connection.execute(
+                text("SELECT name, 'view', sql FROM sqlite_master WHERE type = 'view'")
+            )
+        return {row[0]: (row[1], " ".join(row[2].split())) for row in rows}

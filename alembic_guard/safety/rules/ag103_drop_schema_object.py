@@ -11,7 +11,10 @@ Why:
 Safe alternative:
     Stop using the object in a release first, deploy it, then drop it in a later
     migration, allowed with a reason once it is verified unused (and backed up, or
-    its definition kept, if it may be needed again).
+    its definition kept, if it may be needed again). A view the same revision
+    creates again (``op.drop_view`` then ``op.create_view`` of the same name, as
+    autogenerate writes for a changed definition or a column change under the
+    view) is not flagged: its readers only wait for the revision's transaction.
 
 Example:
     op.execute("DROP VIEW active_users")   # flagged
@@ -64,8 +67,16 @@ def _dropped_object(record: RecordedOp) -> str | None:
     return kind
 
 
+def _created_again(record: RecordedOp, context: RuleContext) -> bool:
+    name = getattr(record.op, "view_name", None)
+    schema = context.schema_key(getattr(record.op, "schema", None))
+    return (record.revision, schema, name) in context.recreated_views
+
+
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     dropped = _dropped_object(record)
+    if dropped is not None and "view" in dropped and _created_again(record, context):
+        return
     if dropped is not None:
         yield Problem(f"drops {dropped}")
         return

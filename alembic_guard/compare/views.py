@@ -1,0 +1,550 @@
+"""Plugin ``alembic_guard.views``: declared views against the database's views.
+
+One schema-level comparator, run after the table comparators and the
+rename detector, so it sees the revision's final table operations:
+
+1. reads every view of the compared schemas in bulk (definition, columns,
+   materialized-view indexes, and what each view reads: PostgreSQL from
+   ``pg_depend``/``pg_rewrite``, other databases from the parsed definition);
+2. asks the database, in one batch, how it would store each declared
+   definition (:meth:`Canonicalizer.view_definitions`), and compares texts;
+   without that (read-only role, ``canonicalize=parse``) it compares parsed keys;
+3. plans creates, replaces and drops; views that read a table or column the
+   revision drops or rewrites, or a view that must be dropped and created
+   again, are dropped before the table operations and created after them;
+4. orders drops readers-first and creates dependencies-first, and explains
+   each operation in a comment of the generated script.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
+from typing import Any, ClassVar, cast
+
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import ops
+from alembic.util import PriorityDispatchResult
+from sqlalchemy.engine import Connection, Dialect
+
+from ..canonical import (
+    CannotCanonicalize,
+    CanonicalView,
+    ViewRequest,
+    canonicalizer_for,
+    referenced_relations,
+    squash,
+    view_key,
+)
+from ..catalog import DbView, RelationKey, catalog_for
+from ..errors import GuardError
+from ..messages import notice
+from ..ops.notes import GuardNoteOp, add_note
+from ..ops.views import (
+    CreateMaterializedViewOp,
+    CreateViewOp,
+    DropMaterializedViewOp,
+    DropViewIndexOp,
+    DropViewOp,
+    ReplaceViewOp,
+)
+from ..views import View, ViewIndex, declared_views
+from ..wiring import settings_of
+
+#: (table, the column a table operation takes away or rewrites or None for all of them,
+#: why, whether it is taken away for good)
+Disturbance = tuple[RelationKey, str | None, str, bool]
+
+
+class ViewPolicy:
+    """What a database allows around views; subclasses register by ``dialect_name``."""
+
+    dialect_name: ClassVar[str] = "default"
+    #: a view dropped and created again takes the views reading it along (PostgreSQL:
+    #: DROP VIEW fails while other views read it; SQLite: a table rebuild re-reads them)
+    rebuild_readers: ClassVar[bool] = False
+    _registry: ClassVar[dict[str, type[ViewPolicy]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        ViewPolicy._registry[cls.dialect_name] = cls
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> ViewPolicy:
+        return cls._registry.get(dialect.name, ViewPolicy)()
+
+    def disturbances(self, op: ops.MigrateOperation, key: Any) -> Iterable[Disturbance]:
+        """(table, column or None, why) that views reading it cannot stay over."""
+        if isinstance(op, ops.DropTableOp):
+            yield key(op.schema, op.table_name), None, f"table {op.table_name} is dropped", True
+        elif isinstance(op, ops.ModifyTableOps):
+            for inner in op.ops:
+                if isinstance(inner, ops.DropColumnOp):
+                    yield (
+                        key(op.schema, op.table_name),
+                        inner.column_name,
+                        f"column {op.table_name}.{inner.column_name} is dropped",
+                        True,
+                    )
+                else:
+                    yield from self.column_change(op, inner, key)
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+    ) -> Iterable[Disturbance]:
+        return ()
+
+    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        """Whether ``CREATE OR REPLACE`` (or the op's own drop + create) can change the view
+        without touching the views that read it."""
+        return not db.materialized
+
+
+class PostgresqlViewPolicy(ViewPolicy):
+    dialect_name = "postgresql"
+    rebuild_readers = True
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+    ) -> Iterable[Disturbance]:
+        if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
+            yield (
+                key(container.schema, container.table_name),
+                op.column_name,
+                f"PostgreSQL cannot change the type of column {container.table_name}."
+                f"{op.column_name} while a view reads it",
+                False,
+            )
+
+    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        # CREATE OR REPLACE VIEW may only add columns at the end: same names, same types
+        if db.materialized or canonical is None or not canonical.columns or not db.columns:
+            return False
+        return canonical.columns[: len(db.columns)] == db.columns
+
+
+class SqliteViewPolicy(ViewPolicy):
+    dialect_name = "sqlite"
+    rebuild_readers = True
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+    ) -> Iterable[Disturbance]:
+        # batch mode rebuilds the table; renaming the copy back fails while a view reads it
+        yield (
+            key(container.schema, container.table_name),
+            None,
+            f"SQLite rebuilds table {container.table_name} (batch mode)",
+            False,
+        )
+
+
+@dataclass
+class _Target:
+    """A view as it should be after the revision."""
+
+    key: RelationKey
+    schema: str | None
+    name: str
+    definition: str
+    materialized: bool
+    indexes: tuple[ViewIndex, ...]
+    with_data: bool
+    reads: dict[RelationKey, frozenset[str]]
+    declared: bool
+
+    def create_op(self) -> CreateViewOp:
+        if self.materialized:
+            return CreateMaterializedViewOp(
+                self.name,
+                self.definition,
+                schema=self.schema,
+                indexes=self.indexes,
+                with_data=self.with_data,
+            )
+        return CreateViewOp(self.name, self.definition, schema=self.schema)
+
+
+def _target_of_db(db: DbView) -> _Target:
+    return _Target(
+        db.key,
+        db.schema,
+        db.name,
+        db.definition,
+        db.materialized,
+        db.indexes,
+        True,
+        db.reads,
+        declared=False,
+    )
+
+
+def _drop_op(db: DbView) -> DropViewOp:
+    restore = _target_of_db(db).create_op()
+    if db.materialized:
+        return DropMaterializedViewOp(db.name, schema=db.schema, _reverse=restore)
+    return DropViewOp(db.name, schema=db.schema, _reverse=restore)
+
+
+def _label(key: RelationKey) -> str:
+    return f"{key[0]}.{key[1]}" if key[0] else key[1]
+
+
+class ViewComparison:
+    """One autogenerate run's view plan."""
+
+    def __init__(
+        self, autogen_context: AutogenContext, connection: Connection, schemas: Sequence[str | None]
+    ) -> None:
+        self.autogen_context = autogen_context
+        self.connection = connection
+        self.schemas = schemas
+        self.dialect = connection.dialect
+        self.policy = ViewPolicy.for_dialect(self.dialect)
+        self.catalog = catalog_for(connection)
+        self.settings = settings_of(autogen_context.migration_context)
+        self.targets: dict[RelationKey, _Target] = {}
+        self.db_views: dict[RelationKey, DbView] = {}
+        #: dropped before the table operations (for good, or to be created again)
+        self.drops: dict[RelationKey, DropViewOp] = {}
+        #: created or replaced after the table operations, and what each then reads
+        self.creates: dict[RelationKey, ops.MigrateOperation] = {}
+        self.create_reads: dict[RelationKey, dict[RelationKey, frozenset[str]]] = {}
+        self.index_drops: list[ops.MigrateOperation] = []
+        self.index_creates: list[ops.MigrateOperation] = []
+        self.undeclared: list[DbView] = []
+
+    def key(self, schema: str | None, name: str) -> RelationKey:
+        return (self.catalog.schema_key(schema), name)
+
+    # -- reading -----------------------------------------------------------------
+
+    def declared(self) -> dict[RelationKey, View]:
+        wanted = {self.catalog.schema_key(schema) for schema in self.schemas}
+        found: dict[RelationKey, View] = {}
+        for view in declared_views(self.autogen_context.metadata):
+            key = self.key(view.schema, view.name)
+            if key[0] not in wanted:
+                continue
+            if not self.autogen_context.run_name_filters(
+                view.name, cast(Any, "view"), {"schema_name": view.schema}
+            ) or not self.autogen_context.run_object_filters(
+                cast(Any, view), view.name, cast(Any, "view"), False, None
+            ):
+                continue
+            if view.materialized and self.dialect.name != "postgresql":
+                raise GuardError(
+                    f"view {view.qualified_name} is declared materialized, and "
+                    f"{self.dialect.name} has no materialized views; declare it as a plain "
+                    f"View for this database."
+                )
+            if key in found:
+                raise GuardError(f"view {view.qualified_name} is declared on two MetaData objects")
+            found[key] = view
+        return found
+
+    def database(self, declared: dict[RelationKey, View]) -> dict[RelationKey, DbView]:
+        found: dict[RelationKey, DbView] = {}
+        for db in self.catalog.views(self.schemas):
+            if not self.autogen_context.run_name_filters(
+                db.name, cast(Any, "view"), {"schema_name": db.schema}
+            ) or not self.autogen_context.run_object_filters(
+                cast(Any, db), db.name, cast(Any, "view"), True, cast(Any, declared.get(db.key))
+            ):
+                continue
+            found[db.key] = db
+        return found
+
+    def target_of(self, key: RelationKey, view: View) -> _Target:
+        sql = view.sql(self.dialect)
+        reads: dict[RelationKey, frozenset[str]] = {}
+        for (schema, table), columns in referenced_relations(sql, self.dialect.name).items():
+            relation = self.key(schema or view.schema, table)
+            reads[relation] = reads.get(relation, frozenset()) | columns
+        return _Target(
+            key,
+            key[0],
+            view.name,
+            sql,
+            view.materialized,
+            view.indexes,
+            view.with_data,
+            reads,
+            declared=True,
+        )
+
+    def canonical(self, order: list[RelationKey]) -> dict[RelationKey, CanonicalView | None]:
+        requests = [
+            ViewRequest(self.targets[k].name, k[0], self.targets[k].definition) for k in order
+        ]
+        if not requests or self.settings.canonicalize == "parse":
+            return dict.fromkeys(order)
+        try:
+            results = canonicalizer_for(self.connection).view_definitions(requests)
+        except CannotCanonicalize as error:
+            if self.settings.canonicalize == "database":
+                raise GuardError(
+                    f"alembic_guard could not ask the database for its form of the declared "
+                    f"views ({error}); set guard.canonicalize=parse or auto to compare parsed "
+                    f"definitions instead."
+                ) from None
+            notice(
+                self.autogen_context.migration_context.config,
+                f"alembic_guard: comparing view definitions by parsing only, because the "
+                f"database refused scratch views ({error}).",
+            )
+            return dict.fromkeys(order)
+        return dict(zip(order, results, strict=True))
+
+    # -- deciding ----------------------------------------------------------------
+
+    def changed(self, target: _Target, db: DbView, canonical: CanonicalView | None) -> bool:
+        if canonical is not None:
+            return squash(canonical.definition) != squash(db.definition)
+        ours = view_key(target.definition, self.dialect.name)
+        theirs = view_key(db.definition, self.dialect.name)
+        if ours is None or theirs is None:
+            return squash(target.definition) != squash(db.definition)
+        return ours != theirs
+
+    def compare(self, upgrade_ops: ops.UpgradeOps) -> None:
+        declared = self.declared()
+        self.db_views = self.database(declared)
+        self.targets = {key: self.target_of(key, view) for key, view in declared.items()}
+        order = self._sorted(
+            {
+                key: [r for r in target.reads if r in self.targets and r != key]
+                for key, target in self.targets.items()
+            }
+        )
+        canonical = self.canonical(order)
+        rebuilds: dict[RelationKey, str] = {}
+
+        for key in order:
+            target, db = self.targets[key], self.db_views.get(key)
+            if db is None:
+                self.create(
+                    target, f"view {_label(key)} is declared in the models, not in the database"
+                )
+            elif db.materialized != target.materialized:
+                kind = "a materialized view" if target.materialized else "a plain view"
+                rebuilds[key] = f"{_label(key)} is declared as {kind} now"
+            elif self.changed(target, db, canonical[key]):
+                if self.policy.replace_in_place(db, canonical[key]):
+                    replace = ReplaceViewOp(
+                        target.name,
+                        target.definition,
+                        schema=target.schema,
+                        old_definition=db.definition,
+                    )
+                    add_note(replace, f"view {_label(key)}: the definition changed in the models")
+                    self.creates[key] = replace
+                    self.create_reads[key] = target.reads
+                elif db.materialized:
+                    rebuilds[key] = (
+                        f"the definition of materialized view {_label(key)} changed in the models"
+                    )
+                else:
+                    rebuilds[key] = (
+                        f"the definition of view {_label(key)} changed in the models, and "
+                        f"{self.dialect.name} cannot CREATE OR REPLACE it (columns removed, "
+                        f"renamed, reordered or retyped)"
+                    )
+            elif target.materialized:
+                self.index_changes(target, db)
+
+        for key, db in self.db_views.items():
+            if key in self.targets:
+                continue
+            if self.settings.undeclared_views == "drop":
+                drop = _drop_op(db)
+                add_note(
+                    drop,
+                    f"view {_label(key)} is not declared in the models (undeclared_views=drop)",
+                )
+                self.drops[key] = drop
+            else:
+                self.undeclared.append(db)
+
+        self.rebuild(upgrade_ops, rebuilds)
+        self.emit(upgrade_ops)
+
+    def create(self, target: _Target, why: str) -> None:
+        op = target.create_op()
+        add_note(op, why)
+        self.creates[target.key] = op
+        self.create_reads[target.key] = target.reads
+
+    def index_changes(self, target: _Target, db: DbView) -> None:
+        ours = {index.name: index for index in target.indexes}
+        theirs = {index.name: index for index in db.indexes}
+        label = _label(target.key)
+        for name, index in theirs.items():
+            if ours.get(name) != index:
+                restore = self.index_op(target, index)
+                drop = DropViewIndexOp(name, target.name, schema=target.schema, _reverse=restore)
+                add_note(drop, f"index {name} of materialized view {label} changed or went")
+                self.index_drops.append(drop)
+        for name, index in ours.items():
+            if theirs.get(name) != index:
+                create = self.index_op(target, index)
+                add_note(create, f"index {name} of materialized view {label} is new or changed")
+                self.index_creates.append(create)
+
+    @staticmethod
+    def index_op(target: _Target, index: ViewIndex) -> ops.CreateIndexOp:
+        return ops.CreateIndexOp(
+            index.name, target.name, list(index.columns), schema=target.schema, unique=index.unique
+        )
+
+    def rebuild(self, upgrade_ops: ops.UpgradeOps, rebuilds: dict[RelationKey, str]) -> None:
+        """Drop before and create after the table operations every view that cannot stay."""
+        disturbed = [d for op in upgrade_ops.ops for d in self.policy.disturbances(op, self.key)]
+        readers: dict[RelationKey, list[RelationKey]] = {}
+        for key, db in self.db_views.items():
+            for relation in db.reads:
+                readers.setdefault(relation, []).append(key)
+        for relation, column, why, _ in disturbed:
+            for key in readers.get(relation, ()):
+                columns = self.db_views[key].reads.get(relation, frozenset())
+                if column is None or not columns or column in columns:
+                    rebuilds.setdefault(key, f"{_label(key)} reads {_label(relation)}, and {why}")
+
+        # readers of a view that goes for good are checked on every database; readers of a
+        # view created again go and come back where the database insists (PostgreSQL) or
+        # where a table rebuild re-reads every view (SQLite)
+        pending = [(key, True) for key in self.drops] + [(key, False) for key in rebuilds]
+        while pending:
+            key, for_good = pending.pop()
+            for reader in readers.get(key, ()):
+                if reader in rebuilds or reader in self.drops:
+                    continue
+                if for_good or self.policy.rebuild_readers:
+                    verb = "is dropped" if for_good else "is dropped and created again"
+                    rebuilds[reader] = f"{_label(reader)} reads view {_label(key)}, which {verb}"
+                    pending.append((reader, False))
+
+        gone_tables = {
+            relation
+            for relation, column, _, removed in disturbed
+            if removed and column is None and self._dropped_table(upgrade_ops, relation)
+        } | {key for key in self.drops if key not in self.targets}
+        gone_columns = {
+            (relation, column) for relation, column, _, removed in disturbed if removed and column
+        }
+        for key, reason in rebuilds.items():
+            db = self.db_views[key]
+            drop = _drop_op(db)
+            self.drops[key] = drop
+            self.creates.pop(key, None)
+            target = self.targets.get(key) or _target_of_db(db)
+            lost = self.lost_reads(target, gone_tables, gone_columns)
+            if lost and target.declared:
+                raise GuardError(
+                    f"view {_label(key)} is declared to read {lost}, which this revision "
+                    f"drops; change the view's definition in the models (or remove the view) "
+                    f"and autogenerate again."
+                )
+            if lost:
+                add_note(
+                    drop,
+                    f"WARNING: {_label(key)} is dropped and not created again: the models do "
+                    f"not declare it, and it reads {lost}, which this revision drops",
+                )
+                continue
+            add_note(drop, f"dropped here and created again below: {reason}")
+            self.create(target, f"created again: {reason}")
+
+    def _dropped_table(self, upgrade_ops: ops.UpgradeOps, relation: RelationKey) -> bool:
+        def matches(op: ops.MigrateOperation, kind: type[Any]) -> bool:
+            return isinstance(op, kind) and self.key(op.schema, op.table_name) == relation
+
+        return any(matches(op, ops.DropTableOp) for op in upgrade_ops.ops) and not any(
+            matches(op, ops.CreateTableOp) for op in upgrade_ops.ops
+        )
+
+    def lost_reads(
+        self,
+        target: _Target,
+        gone_tables: set[RelationKey],
+        gone_columns: set[tuple[RelationKey, str]],
+    ) -> str | None:
+        """The dropped table or column ``target`` would still read, if any."""
+        reads = target.reads
+        if target.declared:
+            # only columns the definition surely reads: a false alarm here is an error
+            reads = {
+                self.key(schema or target.schema, table): columns
+                for (schema, table), columns in referenced_relations(
+                    target.definition, self.dialect.name, strict=True
+                ).items()
+            }
+        for relation, columns in reads.items():
+            if relation in gone_tables:
+                return f"{_label(relation)}"
+            for column in columns:
+                if (relation, column) in gone_columns:
+                    return f"column {_label(relation)}.{column}"
+        return None
+
+    # -- writing -----------------------------------------------------------------
+
+    @staticmethod
+    def _sorted(graph: dict[RelationKey, list[RelationKey]]) -> list[RelationKey]:
+        """Keys with each after the keys it lists."""
+        try:
+            return list(TopologicalSorter(graph).static_order())
+        except CycleError as error:
+            cycle = " -> ".join(_label(key) for key in error.args[1])
+            raise GuardError(f"the declared views read each other in a cycle: {cycle}") from None
+
+    def emit(self, upgrade_ops: ops.UpgradeOps) -> None:
+        """Drops (readers first) before the table operations, creates (each after what it
+        reads) after them; a reversed script is then ordered right as well."""
+        drop_order = self._sorted(
+            {
+                key: [r for r in self.db_views[key].reads if r in self.drops and r != key]
+                for key in self.drops
+            }
+        )
+        create_order = self._sorted(
+            {
+                key: [r for r in self.create_reads.get(key, {}) if r in self.creates and r != key]
+                for key in self.creates
+            }
+        )
+        notes: list[ops.MigrateOperation] = []
+        if self.undeclared and self.settings.undeclared_views == "comment":
+            names = ", ".join(
+                _label(db.key)
+                for db in sorted(self.undeclared, key=lambda d: (d.schema or "", d.name))
+            )
+            notes.append(
+                GuardNoteOp(
+                    [
+                        f"views the models do not declare, left alone: {names}",
+                        "(declare them with alembic_guard.View, filter them with include_object, "
+                        "or set undeclared_views = drop or ignore)",
+                    ]
+                )
+            )
+        upgrade_ops.ops = [
+            *notes,
+            *(self.drops[key] for key in reversed(drop_order)),
+            *self.index_drops,
+            *upgrade_ops.ops,
+            *(self.creates[key] for key in create_order),
+            *self.index_creates,
+        ]
+
+
+def compare_views(
+    autogen_context: AutogenContext, upgrade_ops: ops.UpgradeOps, schemas: set[str | None]
+) -> PriorityDispatchResult:
+    settings = settings_of(autogen_context.migration_context)
+    connection = autogen_context.connection
+    if not settings.views or connection is None:
+        return PriorityDispatchResult.CONTINUE
+    schema_list = sorted(schemas, key=lambda schema: schema or "")
+    ViewComparison(autogen_context, connection, schema_list).compare(upgrade_ops)
+    return PriorityDispatchResult.CONTINUE

@@ -1,0 +1,456 @@
+"""Operations for views and materialized views: ``op.create_view`` and friends.
+
+Each operation is a small class with ``reverse()`` and ``to_diff_tuple()``,
+its implementation (SQL from the per-dialect :class:`ViewDDL`) and its
+renderer.  A drop knows the definition it removes (the database's own text),
+so the downgrade Alembic writes from ``reverse()`` restores the view exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from alembic.autogenerate import renderers
+from alembic.autogenerate.api import AutogenContext
+from alembic.operations import Operations, ops
+from sqlalchemy import text
+from sqlalchemy.engine import Dialect
+
+from ..canonical import escape_text_binds
+from ..errors import GuardError
+from ..views import ViewIndex
+
+_IMPORT = "import alembic_guard.ops.views  # noqa: F401  (op.create_view, op.drop_view, ...)"
+_INDEX_IMPORT = "from alembic_guard.views import ViewIndex"
+
+
+class ViewDDL:
+    """Per-dialect SQL for views; subclasses register by ``dialect_name``."""
+
+    dialect_name: ClassVar[str] = "default"
+    #: CREATE OR REPLACE VIEW exists (SQLite has none: replace is drop + create)
+    has_or_replace: ClassVar[bool] = True
+    _registry: ClassVar[dict[str, type[ViewDDL]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        ViewDDL._registry[cls.dialect_name] = cls
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.preparer = dialect.identifier_preparer
+
+    @classmethod
+    def for_dialect(cls, dialect: Dialect) -> ViewDDL:
+        return cls._registry.get(dialect.name, ViewDDL)(dialect)
+
+    def qualified(self, name: str, schema: str | None) -> str:
+        quoted = self.preparer.quote(name)
+        return f"{self.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+    def create(self, name: str, schema: str | None, definition: str) -> list[str]:
+        return [f"CREATE VIEW {self.qualified(name, schema)} AS {definition}"]
+
+    def replace(self, name: str, schema: str | None, definition: str) -> list[str]:
+        if not self.has_or_replace:
+            return self.drop(name, schema) + self.create(name, schema, definition)
+        return [f"CREATE OR REPLACE VIEW {self.qualified(name, schema)} AS {definition}"]
+
+    def drop(self, name: str, schema: str | None) -> list[str]:
+        return [f"DROP VIEW {self.qualified(name, schema)}"]
+
+    def create_materialized(
+        self,
+        name: str,
+        schema: str | None,
+        definition: str,
+        indexes: Sequence[ViewIndex],
+        with_data: bool,
+    ) -> list[str]:
+        raise GuardError(
+            f"materialized view {self.qualified(name, schema)}: {self.dialect.name} has no "
+            f"materialized views (PostgreSQL has); declare it as a plain View there."
+        )
+
+    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
+        return self.create_materialized(name, schema, "", (), False)
+
+    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
+        return self.create_materialized(name, schema, "", (), False)
+
+
+class SqliteViewDDL(ViewDDL):
+    dialect_name = "sqlite"
+    has_or_replace = False
+
+
+class PostgresqlViewDDL(ViewDDL):
+    dialect_name = "postgresql"
+
+    def index(self, index: ViewIndex, name: str, schema: str | None) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        columns = ", ".join(self.preparer.quote(c) for c in index.columns)
+        return (
+            f"CREATE {unique}INDEX {self.preparer.quote(index.name)} "
+            f"ON {self.qualified(name, schema)} ({columns})"
+        )
+
+    def create_materialized(
+        self,
+        name: str,
+        schema: str | None,
+        definition: str,
+        indexes: Sequence[ViewIndex],
+        with_data: bool,
+    ) -> list[str]:
+        data = "WITH DATA" if with_data else "WITH NO DATA"
+        create = f"CREATE MATERIALIZED VIEW {self.qualified(name, schema)} AS {definition} {data}"
+        return [create] + [self.index(index, name, schema) for index in indexes]
+
+    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
+        return [f"DROP MATERIALIZED VIEW {self.qualified(name, schema)}"]
+
+    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
+        how = "CONCURRENTLY " if concurrently else ""
+        return [f"REFRESH MATERIALIZED VIEW {how}{self.qualified(name, schema)}"]
+
+
+class MysqlViewDDL(ViewDDL):
+    dialect_name = "mysql"
+
+
+class MariadbViewDDL(ViewDDL):
+    dialect_name = "mariadb"
+
+
+def _clean(definition: str) -> str:
+    return definition.strip().rstrip(";").strip()
+
+
+def _run(operations: Operations, statements: Sequence[str]) -> None:
+    for statement in statements:
+        # verbatim: text() reads ":name" as a bind, and escapes % for the driver itself
+        operations.execute(text(escape_text_binds(statement)))
+
+
+def _ddl(operations: Operations) -> ViewDDL:
+    return ViewDDL.for_dialect(operations.migration_context.dialect)
+
+
+@Operations.register_operation("create_view")
+class CreateViewOp(ops.MigrateOperation):
+    """``CREATE VIEW name AS definition``."""
+
+    diff_name = "add_view"
+
+    def __init__(self, view_name: str, definition: str, *, schema: str | None = None) -> None:
+        self.view_name = view_name
+        self.definition = _clean(definition)
+        self.schema = schema
+
+    @classmethod
+    def create_view(
+        cls,
+        operations: Operations,
+        view_name: str,
+        definition: str,
+        *,
+        schema: str | None = None,
+    ) -> None:
+        """``op.create_view("name", "SELECT ...")``."""
+        operations.invoke(cls(view_name, definition, schema=schema))
+
+    def reverse(self) -> DropViewOp:
+        return DropViewOp(self.view_name, schema=self.schema, _reverse=self)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (self.diff_name, self.schema, self.view_name, self.definition)
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.create(self.view_name, self.schema, self.definition)
+
+
+@Operations.register_operation("drop_view")
+class DropViewOp(ops.MigrateOperation):
+    """``DROP VIEW name``; reversible when it knows the definition it drops."""
+
+    diff_name = "remove_view"
+
+    def __init__(
+        self,
+        view_name: str,
+        *,
+        schema: str | None = None,
+        _reverse: CreateViewOp | None = None,
+    ) -> None:
+        self.view_name = view_name
+        self.schema = schema
+        self._reverse = _reverse
+
+    @classmethod
+    def drop_view(
+        cls, operations: Operations, view_name: str, *, schema: str | None = None
+    ) -> None:
+        """``op.drop_view("name")``."""
+        operations.invoke(cls(view_name, schema=schema))
+
+    def reverse(self) -> CreateViewOp:
+        if self._reverse is None:
+            raise ValueError(
+                f"dropping view {self.view_name} is not reversible: its definition is not known"
+            )
+        return self._reverse
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        old = self._reverse.definition if self._reverse is not None else None
+        return (self.diff_name, self.schema, self.view_name, old)
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.drop(self.view_name, self.schema)
+
+
+@Operations.register_operation("replace_view")
+class ReplaceViewOp(ops.MigrateOperation):
+    """``CREATE OR REPLACE VIEW`` (SQLite: drop + create); the old definition reverses it."""
+
+    diff_name = "replace_view"
+
+    def __init__(
+        self,
+        view_name: str,
+        definition: str,
+        *,
+        schema: str | None = None,
+        old_definition: str | None = None,
+    ) -> None:
+        self.view_name = view_name
+        self.definition = _clean(definition)
+        self.schema = schema
+        self.old_definition = _clean(old_definition) if old_definition is not None else None
+
+    @classmethod
+    def replace_view(
+        cls,
+        operations: Operations,
+        view_name: str,
+        definition: str,
+        *,
+        schema: str | None = None,
+        old_definition: str | None = None,
+    ) -> None:
+        """``op.replace_view("name", "SELECT ...")``."""
+        operations.invoke(cls(view_name, definition, schema=schema, old_definition=old_definition))
+
+    def reverse(self) -> ReplaceViewOp:
+        if self.old_definition is None:
+            raise ValueError(
+                f"replacing view {self.view_name} is not reversible: the old definition is not known"
+            )
+        return ReplaceViewOp(
+            self.view_name,
+            self.old_definition,
+            schema=self.schema,
+            old_definition=self.definition,
+        )
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (self.diff_name, self.schema, self.view_name, self.old_definition, self.definition)
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.replace(self.view_name, self.schema, self.definition)
+
+
+@Operations.register_operation("create_materialized_view")
+class CreateMaterializedViewOp(CreateViewOp):
+    """``CREATE MATERIALIZED VIEW ... WITH [NO] DATA`` and its indexes (PostgreSQL)."""
+
+    diff_name = "add_materialized_view"
+
+    def __init__(
+        self,
+        view_name: str,
+        definition: str,
+        *,
+        schema: str | None = None,
+        indexes: Sequence[ViewIndex] = (),
+        with_data: bool = True,
+    ) -> None:
+        super().__init__(view_name, definition, schema=schema)
+        self.indexes = tuple(indexes)
+        self.with_data = with_data
+
+    @classmethod
+    def create_materialized_view(
+        cls,
+        operations: Operations,
+        view_name: str,
+        definition: str,
+        *,
+        schema: str | None = None,
+        indexes: Sequence[ViewIndex] = (),
+        with_data: bool = True,
+    ) -> None:
+        """``op.create_materialized_view("name", "SELECT ...", indexes=[ViewIndex(...)])``."""
+        operations.invoke(
+            cls(view_name, definition, schema=schema, indexes=indexes, with_data=with_data)
+        )
+
+    def reverse(self) -> DropMaterializedViewOp:
+        return DropMaterializedViewOp(self.view_name, schema=self.schema, _reverse=self)
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (self.diff_name, self.schema, self.view_name, self.definition, self.indexes)
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.create_materialized(
+            self.view_name, self.schema, self.definition, self.indexes, self.with_data
+        )
+
+
+@Operations.register_operation("drop_materialized_view")
+class DropMaterializedViewOp(DropViewOp):
+    """``DROP MATERIALIZED VIEW`` (its indexes go with it)."""
+
+    diff_name = "remove_materialized_view"
+
+    @classmethod
+    def drop_materialized_view(
+        cls, operations: Operations, view_name: str, *, schema: str | None = None
+    ) -> None:
+        """``op.drop_materialized_view("name")``."""
+        operations.invoke(cls(view_name, schema=schema))
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.drop_materialized(self.view_name, self.schema)
+
+
+@Operations.register_operation("refresh_materialized_view")
+class RefreshMaterializedViewOp(ops.MigrateOperation):
+    """``REFRESH MATERIALIZED VIEW [CONCURRENTLY]``; its own reverse (a refresh is idempotent)."""
+
+    diff_name = "refresh_materialized_view"
+
+    def __init__(
+        self, view_name: str, *, schema: str | None = None, concurrently: bool = False
+    ) -> None:
+        self.view_name = view_name
+        self.schema = schema
+        self.concurrently = concurrently
+
+    @classmethod
+    def refresh_materialized_view(
+        cls,
+        operations: Operations,
+        view_name: str,
+        *,
+        schema: str | None = None,
+        concurrently: bool = False,
+    ) -> None:
+        """``op.refresh_materialized_view("name", concurrently=True)``."""
+        operations.invoke(cls(view_name, schema=schema, concurrently=concurrently))
+
+    def reverse(self) -> RefreshMaterializedViewOp:
+        return self
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return (self.diff_name, self.schema, self.view_name)
+
+    def statements(self, ddl: ViewDDL) -> list[str]:
+        return ddl.refresh_materialized(self.view_name, self.schema, self.concurrently)
+
+
+ViewOperation = CreateViewOp | DropViewOp | ReplaceViewOp | RefreshMaterializedViewOp
+
+
+def _implement(operations: Operations, operation: ViewOperation) -> None:
+    _run(operations, operation.statements(_ddl(operations)))
+
+
+for _op_class in (
+    CreateViewOp,
+    DropViewOp,
+    ReplaceViewOp,
+    CreateMaterializedViewOp,
+    DropMaterializedViewOp,
+    RefreshMaterializedViewOp,
+):
+    Operations.implementation_for(_op_class)(_implement)
+
+
+class DropViewIndexOp(ops.DropIndexOp):
+    """``op.drop_index`` on a materialized view, reversed into exactly the index it drops
+    (Alembic's own reverse rebuilds the index from the drop's arguments and loses UNIQUE)."""
+
+    def reverse(self) -> ops.CreateIndexOp:
+        if self._reverse is not None:
+            return self._reverse
+        return super().reverse()
+
+
+def render_sql(sql: str) -> str:
+    """A SQL text as a Python literal: triple-quoted when it spans lines and that is safe."""
+    if "\n" in sql and '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
+        return f'"""{sql}"""'
+    return repr(sql)
+
+
+def _prefix(autogen_context: AutogenContext) -> str:
+    autogen_context.imports.add(_IMPORT)
+    return autogen_context.opts.get("alembic_module_prefix") or "op."
+
+
+def _schema(schema: str | None) -> str:
+    return f", schema={schema!r}" if schema else ""
+
+
+@renderers.dispatch_for(CreateViewOp)
+def _render_create(autogen_context: AutogenContext, op: CreateViewOp) -> str:
+    prefix = _prefix(autogen_context)
+    return f"{prefix}create_view({op.view_name!r}, {render_sql(op.definition)}{_schema(op.schema)})"
+
+
+@renderers.dispatch_for(CreateMaterializedViewOp)
+def _render_create_materialized(
+    autogen_context: AutogenContext, op: CreateMaterializedViewOp
+) -> str:
+    prefix = _prefix(autogen_context)
+    args = [repr(op.view_name), render_sql(op.definition)]
+    if op.schema:
+        args.append(f"schema={op.schema!r}")
+    if op.indexes:
+        autogen_context.imports.add(_INDEX_IMPORT)
+        rendered = ", ".join(
+            f"ViewIndex({i.name!r}, {list(i.columns)!r}{', unique=True' if i.unique else ''})"
+            for i in op.indexes
+        )
+        args.append(f"indexes=[{rendered}]")
+    if not op.with_data:
+        args.append("with_data=False")
+    return f"{prefix}create_materialized_view({', '.join(args)})"
+
+
+@renderers.dispatch_for(DropViewOp)
+def _render_drop(autogen_context: AutogenContext, op: DropViewOp) -> str:
+    return f"{_prefix(autogen_context)}drop_view({op.view_name!r}{_schema(op.schema)})"
+
+
+@renderers.dispatch_for(DropMaterializedViewOp)
+def _render_drop_materialized(autogen_context: AutogenContext, op: DropMaterializedViewOp) -> str:
+    prefix = _prefix(autogen_context)
+    return f"{prefix}drop_materialized_view({op.view_name!r}{_schema(op.schema)})"
+
+
+@renderers.dispatch_for(ReplaceViewOp)
+def _render_replace(autogen_context: AutogenContext, op: ReplaceViewOp) -> str:
+    # the old definition is not rendered: the downgrade, rendered from reverse(), holds it
+    prefix = _prefix(autogen_context)
+    return (
+        f"{prefix}replace_view({op.view_name!r}, {render_sql(op.definition)}{_schema(op.schema)})"
+    )
+
+
+@renderers.dispatch_for(RefreshMaterializedViewOp)
+def _render_refresh(autogen_context: AutogenContext, op: RefreshMaterializedViewOp) -> str:
+    prefix = _prefix(autogen_context)
+    concurrently = ", concurrently=True" if op.concurrently else ""
+    return f"{prefix}refresh_materialized_view({op.view_name!r}{_schema(op.schema)}{concurrently})"
