@@ -153,6 +153,8 @@ class PostgresqlCatalog(Catalog):
             ),
             {"schemas": self._schema_names(names)},
         ).all()
+        if not rows:
+            return []
         indexes = self._materialized_indexes(self._schema_names(names))
         reads = self._dependencies(self._schema_names(names))
         found = []

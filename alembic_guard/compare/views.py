@@ -319,8 +319,19 @@ class ViewComparison:
         )
         canonical = self.canonical(order)
         rebuilds: dict[RelationKey, str] = {}
+        hidden = sorted(_label(key) for key, db in self.db_views.items() if not db.definition)
+        if hidden:
+            notice(
+                self.autogen_context.migration_context.config,
+                f"alembic_guard: the database does not show this role the definition of "
+                f"{', '.join(hidden)} (MariaDB/MySQL: grant SHOW VIEW); left out of the comparison.",
+            )
+            self.db_views = {k: db for k, db in self.db_views.items() if db.definition}
+            self.targets = {k: t for k, t in self.targets.items() if _label(k) not in hidden}
 
         for key in order:
+            if key not in self.targets:
+                continue
             target, db = self.targets[key], self.db_views.get(key)
             if db is None:
                 self.create(
