@@ -277,3 +277,39 @@ def test_hidden_view_definitions_are_left_out_with_a_note(dialect, tmp_path):
     finally:
         with dialect.engine.begin() as connection:
             connection.exec_driver_sql(f"DROP USER '{name}'@'%%'")
+
+
+@pytest.mark.dialects("postgresql")
+def test_views_in_another_schema_with_include_schemas(dialect, project):
+    with dialect.engine.begin() as connection:
+        connection.exec_driver_sql("CREATE SCHEMA reporting")
+    env_py = project.script_location / "env.py"
+    env_py.write_text(
+        env_py.read_text().replace(
+            "connection=connection, target_metadata=target_metadata",
+            "connection=connection, target_metadata=target_metadata, include_schemas=True",
+        )
+    )
+
+    def declared(where: str) -> sa.MetaData:
+        metadata = sa.MetaData()
+        table = items(metadata)
+        View("priced", metadata, sa.select(table.c.id).where(sa.text(where)), schema="reporting")
+        View("priced", metadata, sa.select(table.c.id, table.c.price))  # same name, public
+        return metadata
+
+    script = project.revision(declared("items.price > 0")).read_text()
+    assert "op.create_view('priced'" in script and "schema='reporting'" in script
+    project.upgrade()
+    project.check(declared("items.price > 0"))
+    script = project.revision(declared("items.price > 9")).read_text()
+    upgrade = script.split("def downgrade")[0]
+    assert upgrade.count("replace_view(") == 1 and "schema='reporting'" in upgrade
+    project.upgrade()
+    project.check(declared("items.price > 9"))
+    project.downgrade()
+    with dialect.engine.connect() as connection:
+        definition = connection.exec_driver_sql(
+            "SELECT pg_get_viewdef('reporting.priced'::regclass)"
+        ).scalar()
+    assert "> 0" in definition
