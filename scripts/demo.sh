@@ -94,13 +94,14 @@ sed -n '/^def upgrade/,$p' "$script"
 
 step "The upgrade guard, in the scratch copy: a migration that drops customers.phone is blocked before anything runs"
 rm -f "$script"
+head_revision="$(cd "$scratch" && "$alembic" heads | awk '{print $1}')"
 cat > "$scratch/migrations/versions/ffff00000001_drop_phone.py" <<'PY'
 """drop customers.phone"""
 import sqlalchemy as sa
 from alembic import op
 
 revision = "ffff00000001"
-down_revision = "d27f9e1b4a60"
+down_revision = "HEAD_REVISION"
 branch_labels = None
 depends_on = None
 
@@ -114,6 +115,7 @@ def downgrade() -> None:
     with op.batch_alter_table("customers") as batch_op:
         batch_op.add_column(sa.Column("phone", sa.String(32), nullable=True))
 PY
+sed -i "s/HEAD_REVISION/${head_revision}/" "$scratch/migrations/versions/ffff00000001_drop_phone.py"
 set +e
 # stdout only: Alembic also logs the same message to stderr
 (cd "$scratch" && "$alembic" upgrade head 2>/dev/null)

@@ -19,8 +19,11 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from alembic_guard.views import View
 
 #: Deterministic constraint and index names, so migrations can refer to them by name
 #: and every database ends up with the same ones.
@@ -108,3 +111,16 @@ class OrderLine(Base):
 
     def __repr__(self) -> str:
         return f"OrderLine(order_id={self.order_id!r}, product_id={self.product_id!r})"
+
+
+#: A view declared beside the models: autogenerate creates it (after order_lines),
+#: `alembic check` compares it, and it can be queried like a table:
+#: ``session.execute(select(order_totals).where(order_totals.c.total > 100))``.
+order_totals = View(
+    "order_totals",
+    Base.metadata,
+    select(
+        OrderLine.order_id,
+        func.sum(OrderLine.quantity * OrderLine.unit_price).label("total"),
+    ).group_by(OrderLine.order_id),
+)
