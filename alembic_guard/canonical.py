@@ -236,12 +236,46 @@ def _qualifier_stripped(node: exp.Expression) -> exp.Expression:
         return exp.Column(this=node.this)
     if isinstance(node, exp.Table):
         return exp.Table(this=node.this)
+    return node
+
+
+def _view_spelling(node: exp.Expression) -> exp.Expression:
+    """How databases re-spell a stored SELECT: ``price AS price``, ``INNER JOIN``,
+    MariaDB's ``count(0)`` for ``count(*)``."""
     if (
         isinstance(node, exp.Alias)
         and isinstance(node.this, exp.Column)
         and node.this.name.lower() == node.alias.lower()
     ):
         return node.this
+    if isinstance(node, exp.Join) and str(node.args.get("kind") or "").upper() == "INNER":
+        node.set("kind", None)
+    if (
+        isinstance(node, exp.Count)
+        and isinstance(node.this, exp.Literal)
+        and not node.this.is_string
+    ):
+        return exp.Count(this=exp.Star())
+    return node
+
+
+def _unparenthesised_joins(node: exp.Expression) -> exp.Expression:
+    """``FROM (a JOIN b ON ...)``, as PostgreSQL writes joins back, is ``FROM a JOIN b ON ...``."""
+    if not isinstance(node, exp.Select):
+        return node
+    source = node.args.get("from_") or node.args.get("from")
+    inner = source.this if isinstance(source, exp.From) else None
+    if (
+        isinstance(inner, exp.Subquery)
+        and not inner.alias
+        and isinstance(inner.this, exp.Table)
+        and inner.this.args.get("joins")
+    ):
+        table = inner.this
+        joins = list(table.args["joins"])
+        table.set("joins", None)
+        source.set("this", table)
+        node.set("joins", joins + list(node.args.get("joins") or []))
     return node
 
 
@@ -261,10 +295,12 @@ def view_key(sql: str, dialect: str) -> str | None:
     single_table = len({t.name.lower() for t in tree.find_all(exp.Table)}) <= 1
     previous = None
     for _ in range(8):
+        tree = tree.transform(_unparenthesised_joins, copy=False)
+        tree = tree.transform(_view_spelling, copy=False)
         tree = tree.transform(lambda node: _normalize(node, read == "mysql"), copy=False)
         if single_table:
             tree = tree.transform(_qualifier_stripped, copy=False)
-        key = repr(tree)
+        key = tree.sql()  # not repr(): a moved join leaves empty arguments behind
         if key == previous:
             break
         previous = key

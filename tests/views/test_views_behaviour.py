@@ -313,3 +313,45 @@ def test_views_in_another_schema_with_include_schemas(dialect, project):
             "SELECT pg_get_viewdef('reporting.priced'::regclass)"
         ).scalar()
     assert "> 0" in definition
+
+
+@pytest.mark.dialects("postgresql", "mariadb")
+def test_parse_mode_sees_no_change_in_unchanged_views(dialect):
+    """Without scratch views, PostgreSQL's and MariaDB's rewriting (qualified names,
+    parenthesised joins and conditions, casts, aliases) must not read as a change."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from alembic_guard.config import GuardSettings
+    from alembic_guard.wiring import SETTINGS_OPTION
+
+    metadata = sa.MetaData()
+    table = items(metadata)
+    other = sa.Table("tags", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    definitions = {
+        "plain": sa.select(table.c.id, table.c.name).where(table.c.price > 0),
+        "joined": sa.select(table.c.id, other.c.id.label("tag_id")).join_from(
+            table, other, other.c.id == table.c.id
+        ),
+        "text_join": "SELECT a.id, b.id AS tag_id FROM items a JOIN tags b ON b.id = a.id "
+        "WHERE a.price < 10 AND a.name LIKE 'x%'",
+        "grouped": sa.select(table.c.name, sa.func.count().label("n")).group_by(table.c.name),
+    }
+    for name, definition in definitions.items():
+        View(name, metadata, definition)
+    with dialect.engine.begin() as connection:
+        metadata.create_all(connection)
+        for view in declared_views(metadata):
+            connection.exec_driver_sql(
+                f"CREATE VIEW {view.name} AS {view.sql(connection.dialect)}".replace("%", "%%")
+            )
+    with dialect.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "target_metadata": metadata,
+                "autogenerate_plugins": ["alembic.autogenerate.*", "alembic_guard.views"],
+                SETTINGS_OPTION: GuardSettings(canonicalize="parse"),
+            },
+        )
+        assert compare_metadata(context, metadata) == []
