@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from alembic_guard.views import View
 from sqlalchemy import (
     CheckConstraint,
     DateTime,
@@ -22,8 +23,6 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-from alembic_guard.views import View
 
 #: Deterministic constraint and index names, so migrations can refer to them by name
 #: and every database ends up with the same ones.
