@@ -264,7 +264,9 @@ def _unparenthesised_joins(node: exp.Expression) -> exp.Expression:
     if not isinstance(node, exp.Select):
         return node
     source = node.args.get("from_") or node.args.get("from")
-    inner = source.this if isinstance(source, exp.From) else None
+    if not isinstance(source, exp.From):
+        return node
+    inner = source.this
     if (
         isinstance(inner, exp.Subquery)
         and not inner.alias
