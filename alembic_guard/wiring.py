@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from . import plugin
 from .config import GuardSettings, load_settings
+from .drift import readable_diffs
 from .errors import GuardWiringError, PreflightError, UpgradeBlocked
 from .messages import notice
 from .ops.notes import add_note, place_notes, remove_notes
@@ -146,10 +147,18 @@ def annotate_unsafe(
     return [finding for _, finding in findings]
 
 
+def _summarize_drift(upgrade_ops: ops.UpgradeOps) -> None:
+    """``alembic check``: Alembic's failure message lists one readable line per difference
+    instead of raw tuples (the diffs stay tuples for code that reads them)."""
+    original = upgrade_ops.as_diffs
+    upgrade_ops.as_diffs = lambda: readable_diffs(original())  # type: ignore[method-assign]
+
+
 def _revision_hook(
     user_hook: Callable[..., None] | None,
     settings: GuardSettings,
     dialect: str | None,
+    check: bool = False,
 ) -> Callable[..., None]:
     def process_revision_directives(
         context: MigrationContext, revision: Any, directives: list[Any]
@@ -168,12 +177,19 @@ def _revision_hook(
                 remove_notes(downgrade_ops)
                 if settings.comments:
                     place_notes(downgrade_ops)
+            if check:
+                for upgrade_ops in script.upgrade_ops_list:
+                    _summarize_drift(upgrade_ops)
 
     return process_revision_directives
 
 
 def guard_options(
-    kw: dict[str, Any], settings: GuardSettings, config: Config | None = None
+    kw: dict[str, Any],
+    settings: GuardSettings,
+    config: Config | None = None,
+    *,
+    check: bool = False,
 ) -> dict[str, Any]:
     """``context.configure`` keyword arguments with the guard's added."""
     options = dict(kw)
@@ -188,18 +204,24 @@ def guard_options(
         options.get("process_revision_directives"),
         settings,
         dialect,
+        check,
     )
     options[SETTINGS_OPTION] = settings
     return options
 
 
-def _is_upgrade(environment: EnvironmentContext) -> bool:
+def _is_command(environment: EnvironmentContext, name: str) -> bool:
+    """Whether env.py runs for ``alembic.command.<name>`` (its inner function is ``fn``)."""
     fn = environment.context_opts.get("fn")
     return bool(
         fn is not None
         and getattr(fn, "__module__", "") == "alembic.command"
-        and getattr(fn, "__qualname__", "").startswith("upgrade.")
+        and getattr(fn, "__qualname__", "").startswith(f"{name}.")
     )
+
+
+def _is_upgrade(environment: EnvironmentContext) -> bool:
+    return _is_command(environment, "upgrade")
 
 
 def _run_preflight(
@@ -290,7 +312,10 @@ def configure(context: Any) -> GuardedEnvironment:
     original_run = environment.run_migrations
 
     def configure_with_guard(*args: Any, **kw: Any) -> None:
-        original_configure(*args, **guard_options(kw, settings, environment.config))
+        options = guard_options(
+            kw, settings, environment.config, check=_is_command(environment, "check")
+        )
+        original_configure(*args, **options)
 
     def run_migrations_with_guard(**kw: Any) -> None:
         preflight_only = bool(environment.config.attributes.get(PREFLIGHT_ONLY))
