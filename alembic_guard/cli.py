@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
 from contextlib import redirect_stdout
 from pathlib import Path
+from typing import NoReturn
 
 import click
 from alembic import command
@@ -73,6 +78,190 @@ def init(directory: Path, ini: str, template: str) -> None:
             handle.write(_INI_SECTION)
     click.echo(f"Created {directory} with alembic_guard wired into {directory / 'env.py'}.")
     click.echo(f"Next: set sqlalchemy.url in {ini} and target_metadata in env.py.")
+
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def _fail(message: str) -> NoReturn:
+    """Usage and load errors: one paragraph on stderr, exit code 2."""
+    click.echo(f"alembic-guard: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _codes(values: Sequence[str]) -> list[str]:
+    """``--select AG1,AG201 --select AG3`` -> ["AG1", "AG201", "AG3"]; checked against the rules."""
+    from .safety.rules import all_rules
+
+    known = [rule.code for rule in all_rules()]
+    codes = [part.strip().upper() for value in values for part in value.split(",") if part.strip()]
+    for code in codes:
+        if not any(rule.startswith(code) for rule in known):
+            _fail(f"{code} matches no rule; `alembic-guard rules` lists them")
+    return codes
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "-c",
+    "--config",
+    "ini",
+    default="alembic.ini",
+    show_default=True,
+    help="alembic.ini of the project (its migrations, when no PATHS are given, and settings).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text: path:line:col: CODE message; github: Actions annotations; sarif: SARIF 2.1.0.",
+)
+@click.option(
+    "--dialect",
+    help="Database the migrations target [default: from sqlalchemy.url, else postgresql].",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    help="Only these rule codes or prefixes (AG2 = all AG2xx); repeatable, comma-separated.",
+)
+@click.option("--ignore", multiple=True, help="Leave out these rule codes or prefixes.")
+@click.option("--since", metavar="REVISION", help="Only revisions after REVISION.")
+@click.option(
+    "--changed-since",
+    metavar="GIT_REF",
+    help="Only migration files changed since the branch left GIT_REF (committed or not).",
+)
+def lint(
+    paths: tuple[Path, ...],
+    ini: str,
+    output_format: str,
+    dialect: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    since: str | None,
+    changed_since: str | None,
+) -> None:
+    """Check migration scripts against the safety rules, without a database.
+
+    PATHS are migration files or directories; without them, every migration of
+    the Alembic project in --config.  Exit code: 0 clean, 1 findings, 2 usage or
+    load error.
+    """
+    from . import __version__
+    from .errors import GuardError
+    from .lint import (
+        LintUsageError,
+        after_revision,
+        column_of,
+        dialect_of,
+        files_from_paths,
+        files_from_project,
+        grandfathered,
+        in_revision_order,
+        project_settings,
+        selected,
+    )
+    from .lint import (
+        lint as run_lint,
+    )
+    from .safety import report
+    from .safety.preflight import rules_for
+
+    selects, ignores = _codes(select), _codes(ignore)
+    config = Config(ini) if Path(ini).is_file() else Config()
+    if not paths and not Path(ini).is_file():
+        _fail(f"no PATHS given and no {ini}: name the migration files or the project's alembic.ini")
+    try:
+        settings = project_settings(config)
+        migrations = in_revision_order(
+            files_from_paths(paths) if paths else files_from_project(config)
+        )
+        skipped = grandfathered(migrations, settings.start_after)
+        if since:
+            migrations = after_revision(migrations, since)
+        migrations = [m for m in migrations if m.revision not in skipped]
+        if changed_since:
+            changed = changed_since_paths(changed_since)
+            migrations = [m for m in migrations if m.path in changed]
+        target = dialect or dialect_of(config) or "postgresql"
+        findings = selected(run_lint(migrations, target, settings), selects, ignores)
+    except LintUsageError as error:
+        _fail(str(error))
+    except GuardError as error:
+        _fail(str(error))
+    columns = [column_of(f.path, f.line) for f in findings]
+    if output_format == "json":
+        click.echo(report.format_lint_json(findings, columns))
+    elif output_format == "github":
+        text = report.format_github(findings, columns)
+        if text:
+            click.echo(text)
+    elif output_format == "sarif":
+        from .safety.preflight import rule_dialect
+
+        rules = rules_for(settings, rule_dialect(target))
+        click.echo(report.format_sarif(findings, columns, rules, __version__))
+    else:
+        click.echo(report.format_lint_text(findings, columns))
+    sys.exit(1 if any(f.allowed_reason is None for f in findings) else 0)
+
+
+def changed_since_paths(ref: str) -> set[str]:
+    from .lint import changed_since
+
+    return changed_since(ref)
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text")
+def rules(output_format: str) -> None:
+    """List the safety rules: code, name, severity, databases, summary."""
+    from .safety.rules import all_rules
+
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "severity": r.severity.value,
+                        "dialects": sorted(r.dialects) or ["all"],
+                        "summary": r.summary,
+                    }
+                    for r in all_rules()
+                ],
+                indent=2,
+            )
+        )
+        return
+    for rule in all_rules():
+        dialects = ", ".join(sorted(rule.dialects)) or "all"
+        click.echo(
+            f"{rule.code}  {rule.name:<32} {rule.severity.value:<8} {dialects:<22} {rule.summary}"
+        )
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain one rule: why it exists, the safe way, an example."""
+    from .safety.rules import all_rules
+
+    rule = next((r for r in all_rules() if r.code == code.upper()), None)
+    if rule is None:
+        _fail(f"no rule {code}; `alembic-guard rules` lists them")
+    dialects = ", ".join(sorted(rule.dialects)) or "every database"
+    click.echo(f"{rule.code} {rule.name} ({rule.severity.value}; {dialects})\n")
+    click.echo(f"{rule.summary}\n")
+    click.echo(f"Why:\n{textwrap.indent(textwrap.fill(rule.why, 88), '    ')}\n")
+    click.echo(f"Safe way:\n{textwrap.indent(textwrap.fill(rule.safe_alternative, 88), '    ')}\n")
+    click.echo(f"Example:\n{textwrap.indent(rule.example, '    ')}")
+    click.echo(f'\nAllow it once reviewed: with alembic_guard.allow("{rule.code}", reason="..."):')
 
 
 if __name__ == "__main__":
