@@ -175,3 +175,34 @@ def flat_lines(diffs: Iterable[Any]) -> list[str]:
         elif isinstance(diff, tuple):
             lines.append(describe(tuple(diff)))
     return lines
+
+
+def table_of(diff: tuple[Any, ...]) -> str | None:
+    """The table a diff concerns, where it names one."""
+    kind = str(diff[0]) if diff else ""
+    if kind in ("add_table", "remove_table"):
+        return str(diff[1].name)
+    if kind.startswith(("add_column", "remove_column", "modify_", "rename_")) and len(diff) > 2:
+        return str(diff[2])
+    if kind.endswith(("_view",)) and len(diff) > 2:
+        return str(diff[2])
+    table = getattr(diff[1], "table", None) if len(diff) > 1 else None
+    return str(table.name) if table is not None else None
+
+
+def without_tables(diffs: Iterable[Any], patterns: Iterable[str]) -> list[Any]:
+    """``diffs`` less those concerning a table matching one of the glob ``patterns``."""
+    import fnmatch
+
+    globs = list(patterns)
+    kept: list[Any] = []
+    for diff in diffs:
+        if isinstance(diff, list):
+            inner = without_tables(diff, globs)
+            if inner:
+                kept.append(inner)
+            continue
+        table = table_of(tuple(diff)) if isinstance(diff, tuple) else None
+        if table is None or not any(fnmatch.fnmatchcase(table, g) for g in globs):
+            kept.append(diff)
+    return kept

@@ -30,8 +30,13 @@ from shop.models import Base
 
 target_metadata = Base.metadata
 
-# the database: $DATABASE_URL when set, else shop.db in the project directory
-database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{PROJECT_DIR / 'shop.db'}"
+# the database: a URL the caller set (the pytest plugin does), else $DATABASE_URL,
+# else shop.db in the project directory
+database_url = (
+    config.get_main_option("sqlalchemy.url")
+    or os.environ.get("DATABASE_URL")
+    or f"sqlite:///{PROJECT_DIR / 'shop.db'}"
+)
 config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
 
 # other values from the config, defined by the needs of env.py,
