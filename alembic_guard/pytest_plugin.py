@@ -146,6 +146,8 @@ def alembic_guard_config(request: pytest.FixtureRequest, alembic_guard_engine: E
     config.cmd_opts = argparse.Namespace(x=[])
     url = alembic_guard_engine.url.render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    # for an env.py that takes its URL from elsewhere (an environment variable, say)
+    config.attributes["sqlalchemy.url"] = url
     config.attributes["alembic_guard"] = {"mode": "off"}
     config.attributes["alembic_guard.pytest"] = {
         "exclude_tables": list(request.config.getini("alembic_guard_exclude_tables")),

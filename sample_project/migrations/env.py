@@ -30,10 +30,10 @@ from shop.models import Base
 
 target_metadata = Base.metadata
 
-# the database: a URL the caller set (the pytest plugin does), else $DATABASE_URL,
-# else shop.db in the project directory
+# the database: a URL a program hands over (alembic_guard's pytest plugin and
+# `alembic-guard diff URL` do), else $DATABASE_URL, else shop.db in the project directory
 database_url = (
-    config.get_main_option("sqlalchemy.url")
+    config.attributes.get("sqlalchemy.url")
     or os.environ.get("DATABASE_URL")
     or f"sqlite:///{PROJECT_DIR / 'shop.db'}"
 )
