@@ -170,7 +170,6 @@ def format_sarif(
                     "driver": {
                         "name": "alembic_guard",
                         "version": version,
-                        "informationUri": "https://pypi.org/project/alembic_guard/",
                         "rules": [
                             {
                                 "id": rule.code,

@@ -195,3 +195,30 @@ def test_rules_and_explain():
     assert "AG102 drop-column" in explained.stdout and "Safe way:" in explained.stdout
     unknown = run("explain", "AG999")
     assert unknown.returncode == 2 and "no rule AG999" in unknown.stderr
+
+
+def test_pre_commit_hook_lints_the_files_it_is_given(versions: Path):
+    import re
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "alembic-guard-lint" and hook["pass_filenames"] is True
+    pattern = re.compile(hook["files"])
+    assert pattern.search("migrations/versions/b2_migration.py")
+    assert not pattern.search("migrations/env.py")
+    # what pre-commit runs: the entry with the matching staged files
+    files = [str(p) for p in sorted(versions.glob("*.py")) if pattern.search(str(p))]
+    result = subprocess.run(
+        [*hook["entry"].replace("alembic-guard", CLI, 1).split(), *files],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 1 and "AG102" in result.stdout
+
+
+def test_cli_reference_page_is_generated_exactly():
+    from tests.helpers.docs_cli import PAGE, render
+
+    assert PAGE.read_text() == render(), "run: python -m tests.helpers.docs_cli"
