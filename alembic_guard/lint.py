@@ -27,7 +27,7 @@ from .errors import GuardError, PreflightError
 from .safety.allowing import revision_allowances
 from .safety.context import RuleContext
 from .safety.preflight import evaluate_records, rule_dialect, rules_for
-from .safety.recording import RecordedOp, record_upgrade
+from .safety.recording import record_upgrade
 from .safety.rules import Finding
 
 
@@ -183,29 +183,37 @@ def lint(
     dialect: str,
     settings: GuardSettings | None = None,
 ) -> list[Finding]:
-    """Record and judge ``migrations`` (in order) for ``dialect``; nothing executes."""
+    """Record and judge ``migrations`` for ``dialect``; nothing executes.
+
+    Each revision is judged on its own, as squawk and strong_migrations judge
+    a file: a table created by an earlier revision has long been deployed when
+    a later one alters it, so only a table created in the same revision counts
+    as new (the upgrade pre-flight, which knows what is pending, judges the
+    pending set together).
+    """
     settings = settings or GuardSettings()
     context = _offline_context(dialect)
-    records: list[RecordedOp] = []
+    findings: list[Finding] = []
     for migration in migrations:
         allowed = revision_allowances(migration.module, migration.revision, migration.path)
         try:
-            records.extend(record_upgrade(migration, context, allowed))
+            records = record_upgrade(migration, context, allowed)
         except PreflightError as error:
             message = str(error).replace(" Nothing was run.", "").split(" Once ")[0]
             raise LintUsageError(message) from None
-    rule_context = RuleContext(
-        dialect=rule_dialect(dialect),
-        # the guard sets lock_timeout itself when it runs the upgrade
-        lock_timeout_set=dialect == "postgresql" and settings.lock_timeout != "0",
-        default_schema=context.dialect.default_schema_name,
-    )
-    return [
-        finding
-        for _, finding in evaluate_records(
-            records, rule_context, rules_for(settings, rule_context.dialect)
+        rule_context = RuleContext(
+            dialect=rule_dialect(dialect),
+            # the guard sets lock_timeout itself when it runs the upgrade
+            lock_timeout_set=dialect == "postgresql" and settings.lock_timeout != "0",
+            default_schema=context.dialect.default_schema_name,
         )
-    ]
+        findings.extend(
+            finding
+            for _, finding in evaluate_records(
+                records, rule_context, rules_for(settings, rule_context.dialect)
+            )
+        )
+    return findings
 
 
 def selected(

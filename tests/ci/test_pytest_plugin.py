@@ -106,3 +106,30 @@ def test_excluded_tables_are_left_out(shop: Path):
     )
     result = run_pytest(shop)
     assert result.returncode == 0, result.stdout
+
+
+def test_an_unsafe_migration_is_caught(shop: Path):
+    head = "473d283f4ceb"
+    (shop / "migrations" / "versions" / "e1_drop_phone.py").write_text(
+        '"""drop customers.phone"""\n'
+        "from alembic import op\nimport sqlalchemy as sa\n\n"
+        f'revision = "e1"\ndown_revision = "{head}"\nbranch_labels = None\ndepends_on = None\n\n\n'
+        "def upgrade():\n"
+        '    with op.batch_alter_table("customers") as batch_op:\n'
+        '        batch_op.drop_column("phone")\n\n\n'
+        "def downgrade():\n"
+        '    with op.batch_alter_table("customers") as batch_op:\n'
+        '        batch_op.add_column(sa.Column("phone", sa.String(32), nullable=True))\n'
+    )
+    models = shop / "shop" / "models.py"
+    models.write_text(
+        models.read_text().replace(
+            "    phone: Mapped[str | None] = mapped_column(String(32))\n", ""
+        )
+    )
+    result = run_pytest(shop)
+    assert result.returncode == 1
+    assert "test_no_unsafe_operations" in result.stdout
+    assert "1 unsafe operation(s) in the migrations" in result.stdout
+    assert "AG102 drop-column" in result.stdout and "e1_drop_phone.py" in result.stdout
+    assert "5 passed" in result.stdout, result.stdout
