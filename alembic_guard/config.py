@@ -181,6 +181,15 @@ class GuardSettings:
             "`include_name` (type `view`) filter views first.",
         },
     )
+    bulk_reflection: bool = field(
+        default=True,
+        metadata={
+            "parse": _parse_bool,
+            "doc": "PostgreSQL: answer Alembic's per-column SERIAL ownership probe (one "
+            "query per table with a serial key) from one catalog query per run (plugin "
+            "`alembic_guard.bulk_reflection`); the operations are the same.",
+        },
+    )
     renames: bool = field(
         default=True,
         metadata={

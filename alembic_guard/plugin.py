@@ -51,6 +51,15 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "LAST",
         ),
     ],
+    # before Alembic reflects the tables: its per-column SERIAL probe becomes one query
+    "alembic_guard.bulk_reflection": [
+        (
+            "schema",
+            "tables",
+            "alembic_guard.compare.serial:use_bulk_serial_probe",
+            "FIRST",
+        ),
+    ],
     # after renames: views are dropped before and created after the final table operations
     "alembic_guard.views": [
         (

@@ -50,6 +50,7 @@ FEATURE_SETTINGS = {
     "alembic_guard.checks": "checks",
     "alembic_guard.renames": "renames",
     "alembic_guard.views": "views",
+    "alembic_guard.bulk_reflection": "bulk_reflection",
 }
 
 
