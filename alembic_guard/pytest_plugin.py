@@ -79,8 +79,8 @@ def pytest_collection_modifyitems(
     items[:0] = [item for item in module.collect() if isinstance(item, pytest.Item)]
 
 
-def _url_of_postgresql_fixture(request: pytest.FixtureRequest) -> str:
-    connection = request.getfixturevalue("postgresql")
+def psycopg_url(connection: Any) -> str:
+    """The SQLAlchemy URL of a psycopg connection (what pytest-postgresql's fixtures give)."""
     info = connection.info
     return URL.create(
         "postgresql+psycopg",
@@ -114,7 +114,8 @@ def alembic_guard_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     url = request.config.getini("alembic_guard_url")
     exclude = list(request.config.getini("alembic_guard_exclude_tables"))
     if not url:
-        engine = create_engine(_url_of_postgresql_fixture(request), poolclass=pool.NullPool)
+        url = psycopg_url(request.getfixturevalue("postgresql"))
+        engine = create_engine(url, poolclass=pool.NullPool)
         yield engine
         engine.dispose()
         return

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from pytest_postgresql import factories
 from sqlalchemy.engine import Engine
 
+from alembic_guard.pytest_plugin import psycopg_url
 from tests.helpers.databases import DIALECTS, in_ci, mysql_server_url, unavailable
 from tests.helpers.project import AlembicProject
 
@@ -73,15 +74,7 @@ def _postgresql(request: pytest.FixtureRequest) -> Iterator[Database]:
     except Exception as error:  # server missing or refusing
         unavailable("PostgreSQL", error)
         raise
-    info = connection.info
-    url = sa.URL.create(
-        "postgresql+psycopg",
-        username=info.user,
-        password=info.password or None,
-        host=info.host,
-        port=info.port,
-        database=info.dbname,
-    ).render_as_string(hide_password=False)
+    url = psycopg_url(connection)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     yield Database("postgresql", url, engine)
     engine.dispose()
