@@ -40,6 +40,8 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- begin scale benchmark -->", "<!-- end scale benchmark -->"
+#: every measured row, so that runs of different databases and sizes make one table
+RESULTS = ROOT / "benchmarks" / "scale-results.json"
 STOCK = ["alembic.autogenerate.*"]
 GUARDED = ["alembic.autogenerate.*", "alembic_guard.*"]
 
@@ -92,13 +94,18 @@ def database_url(dialect: str, tables: int, workdir: Path) -> str:
     return f"sqlite:///{workdir / f'bench_scale_{tables}.db'}"
 
 
+def _server(target: sa.URL, dialect: str) -> sa.URL:
+    """The URL for CREATE/DROP DATABASE (URL.set(database=None) would change nothing)."""
+    return target._replace(database="postgres" if dialect == "postgresql" else None)
+
+
 def build(dialect: str, url: str, tables: int) -> None:
     from alembic_guard.views import declared_views
 
     target = sa.make_url(url)
     if dialect in ("postgresql", "mariadb"):
         admin = sa.create_engine(
-            target.set(database="postgres" if dialect == "postgresql" else None),
+            _server(target, dialect),
             isolation_level="AUTOCOMMIT",
         )
         with admin.connect() as connection:
@@ -127,7 +134,7 @@ def drop(dialect: str, url: str) -> None:
         Path(target.database or "").unlink(missing_ok=True)
         return
     admin = sa.create_engine(
-        target.set(database="postgres" if dialect == "postgresql" else None),
+        _server(target, dialect),
         isolation_level="AUTOCOMMIT",
     )
     with admin.connect() as connection:
@@ -292,10 +299,17 @@ def main() -> int:
             for size in (int(s) for s in args.sizes.split(",")):
                 print(f"{dialect}, {size} tables:", flush=True)
                 rows.append(bench(dialect, size, args.repeat, Path(workdir)))
-    text = table(rows, args.repeat) + "\n" + other_work()
-    print(text)
+    print(table(rows, args.repeat))
+    extra = other_work()
+    print(extra)
     if args.write_docs:
-        write_docs(text)
+        stored = json.loads(RESULTS.read_text()) if RESULTS.is_file() else []
+        fresh = {(row["dialect"], row["tables"]) for row in rows}
+        merged = [r for r in stored if (r["dialect"], r["tables"]) not in fresh] + rows
+        order = {"postgresql": 0, "mariadb": 1, "sqlite": 2}
+        merged.sort(key=lambda r: (order.get(r["dialect"], 9), r["tables"]))
+        RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
+        write_docs(table(merged, args.repeat) + "\n" + extra)
     return 0
 
 
