@@ -292,8 +292,36 @@ def strip_database(definition: str, database: str) -> str:
     return re.sub(rf"`{re.escape(database.replace('`', '``'))}`\.(?=`)", "", definition)
 
 
+class _TableSql:
+    """Stands in for the SQLite dialect in its CHECK parser, with every table's SQL known."""
+
+    def __init__(self, sql: dict[str, str]) -> None:
+        self.sql = sql
+
+    def _get_table_sql(self, connection: Connection, table_name: str, **_: object) -> str | None:
+        return self.sql.get(table_name)
+
+
 class SqliteCatalog(Catalog):
     dialect_name = "sqlite"
+
+    def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
+        """One read of sqlite_master, parsed by SQLAlchemy's own SQLite CHECK parser
+        (its get_multi_check_constraints reads sqlite_master once per table)."""
+        master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
+        rows = self.connection.exec_driver_sql(  # SQLite's drivers are qmark: % is plain
+            f"SELECT name, sql FROM {master} WHERE type = 'table' AND sql LIKE '%CHECK%'"
+        ).all()
+        known = _TableSql({str(name): str(sql) for name, sql in rows})
+        parse = type(self.connection.dialect).get_check_constraints
+        found: dict[str, list[DbCheck]] = {}
+        for name, _ in rows:
+            checks = parse(known, self.connection, name, schema=schema)  # type: ignore[arg-type]
+            if checks:
+                found[str(name)] = [
+                    DbCheck(name=check.get("name"), sqltext=check["sqltext"]) for check in checks
+                ]
+        return found
 
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
         found = []

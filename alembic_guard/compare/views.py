@@ -273,9 +273,27 @@ class ViewComparison:
             declared=True,
         )
 
+    def settled_by_key(self, key: RelationKey) -> bool:
+        """The parse keys of the declared and the stored definition are equal: unchanged,
+        without asking the database (as for CHECK expressions)."""
+        ours = view_key(self.targets[key].definition, self.dialect.name)
+        return ours is not None and ours == view_key(
+            self.db_views[key].definition, self.dialect.name
+        )
+
     def canonical(self, order: list[RelationKey]) -> dict[RelationKey, CanonicalView | None]:
+        """The database's form of the declared views the parse key cannot settle (and of
+        the declared views they read, so that their scratch views can be created)."""
+        wanted: set[RelationKey] = set()
+        pending = [k for k in order if k in self.db_views and not self.settled_by_key(k)]
+        while pending:
+            key = pending.pop()
+            if key not in wanted:
+                wanted.add(key)
+                pending.extend(r for r in self.targets[key].reads if r in self.targets)
+        keys = [key for key in order if key in wanted]
         requests = [
-            ViewRequest(self.targets[k].name, k[0], self.targets[k].definition) for k in order
+            ViewRequest(self.targets[k].name, k[0], self.targets[k].definition) for k in keys
         ]
         if not requests or self.settings.canonicalize == "parse":
             return dict.fromkeys(order)
@@ -294,7 +312,9 @@ class ViewComparison:
                 f"database refused scratch views ({error}).",
             )
             return dict.fromkeys(order)
-        return dict(zip(order, results, strict=True))
+        found = dict.fromkeys(order)
+        found.update(zip(keys, results, strict=True))
+        return found
 
     # -- deciding ----------------------------------------------------------------
 

@@ -104,7 +104,9 @@ def test_read_only_role_compares_by_parsing_and_says_so_once(dialect, tmp_path, 
                 command.check(config)
         else:
             command.check(config)
-        assert project.output(config).count("comparing view definitions by parsing only") == 1
+        # an unchanged view is settled by its parse key: the database is not asked at all
+        notices = project.output(config).count("comparing view definitions by parsing only")
+        assert notices == (1 if changed else 0)
     finally:
         with dialect.engine.begin() as connection:
             for sql in cleanup:
@@ -132,13 +134,16 @@ def test_canonical_forms_leave_nothing_behind(dialect, project):
 
 @pytest.mark.dialects("postgresql")
 def test_views_are_canonicalised_in_one_batch(dialect, project):
-    """300 views are not 300 savepoints: one statement creates every scratch view."""
+    """300 views are not 300 savepoints: one statement creates every scratch view the parse
+    key cannot settle (here: all of them, spelled so that only the database can tell)."""
     metadata = sa.MetaData()
     table = items(metadata)
     ddl = []
     for n in range(40):
-        View(f"v{n}", metadata, sa.select(table.c.id).where(table.c.price > n))
-        ddl.append(f"CREATE VIEW v{n} AS SELECT items.id FROM items WHERE items.price > {n}")
+        # SELECT *: the database stores the expanded column list, which parsing cannot match
+        sql = f"SELECT * FROM items WHERE price > {n}"
+        View(f"v{n}", metadata, sql, columns=[c.name for c in table.columns])
+        ddl.append(f"CREATE VIEW v{n} AS {sql}")
     build(dialect, metadata, *ddl)
     statements: list[str] = []
 
