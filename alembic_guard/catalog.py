@@ -132,7 +132,7 @@ class PostgresqlCatalog(Catalog):
         return dict(found)
 
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
-        names = [schema for schema in schemas]
+        names = self._schema_names(schemas)
         rows = self.connection.execute(
             text(
                 "SELECT n.nspname, c.relname, c.relkind = 'm', "
@@ -151,12 +151,12 @@ class PostgresqlCatalog(Catalog):
                 "WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid "
                 "AND d.deptype = 'e')"
             ),
-            {"schemas": self._schema_names(names)},
+            {"schemas": names},
         ).all()
         if not rows:
             return []
-        indexes = self._materialized_indexes(self._schema_names(names))
-        reads = self._dependencies(self._schema_names(names))
+        indexes = self._materialized_indexes(names)
+        reads = self._dependencies(names)
         found = []
         for schema, name, materialized, definition, column_names, types in rows:
             key = (self.schema_key(schema), name)

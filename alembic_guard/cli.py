@@ -167,6 +167,9 @@ def lint(
         selected,
     )
     from .lint import (
+        changed_since as changed_since_files,
+    )
+    from .lint import (
         lint as run_lint,
     )
     from .safety import report
@@ -186,7 +189,7 @@ def lint(
             migrations = after_revision(migrations, since)
         migrations = [m for m in migrations if m.revision not in skipped]
         if changed_since:
-            changed = changed_since_paths(changed_since)
+            changed = changed_since_files(changed_since)
             migrations = [m for m in migrations if m.path in changed]
         target = dialect or dialect_of(config) or "postgresql"
         findings = selected(run_lint(migrations, target, settings), selects, ignores)
@@ -209,12 +212,6 @@ def lint(
     else:
         click.echo(report.format_lint_text(findings, columns))
     sys.exit(1 if any(f.allowed_reason is None for f in findings) else 0)
-
-
-def changed_since_paths(ref: str) -> set[str]:
-    from .lint import changed_since
-
-    return changed_since(ref)
 
 
 @main.command()

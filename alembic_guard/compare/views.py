@@ -18,7 +18,7 @@ rename detector, so it sees the revision's final table operations:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, ClassVar, cast
@@ -55,6 +55,8 @@ from ..wiring import settings_of
 #: (table, the column a table operation takes away or rewrites or None for all of them,
 #: why, whether it is taken away for good)
 Disturbance = tuple[RelationKey, str | None, str, bool]
+#: (schema, name) -> the comparison's RelationKey (the default schema as None)
+KeyOf = Callable[[str | None, str], RelationKey]
 
 
 class ViewPolicy:
@@ -73,7 +75,7 @@ class ViewPolicy:
     def for_dialect(cls, dialect: Dialect) -> ViewPolicy:
         return cls._registry.get(dialect.name, ViewPolicy)()
 
-    def disturbances(self, op: ops.MigrateOperation, key: Any) -> Iterable[Disturbance]:
+    def disturbances(self, op: ops.MigrateOperation, key: KeyOf) -> Iterable[Disturbance]:
         """(table, column or None, why) that views reading it cannot stay over."""
         if isinstance(op, ops.DropTableOp):
             yield key(op.schema, op.table_name), None, f"table {op.table_name} is dropped", True
@@ -90,7 +92,7 @@ class ViewPolicy:
                     yield from self.column_change(op, inner, key)
 
     def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
     ) -> Iterable[Disturbance]:
         return ()
 
@@ -105,7 +107,7 @@ class PostgresqlViewPolicy(ViewPolicy):
     rebuild_readers = True
 
     def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
     ) -> Iterable[Disturbance]:
         if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
             yield (
@@ -128,7 +130,7 @@ class SqliteViewPolicy(ViewPolicy):
     rebuild_readers = True
 
     def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: Any
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
     ) -> Iterable[Disturbance]:
         # batch mode rebuilds the table; renaming the copy back fails while a view reads it
         yield (
@@ -455,10 +457,16 @@ class ViewComparison:
                     rebuilds[reader] = f"{_label(reader)} reads view {_label(key)}, which {verb}"
                     pending.append((reader, False))
 
+        # a table dropped and created again (a rename the detector did not take) is not gone
+        created = {
+            self.key(op.schema, op.table_name)
+            for op in upgrade_ops.ops
+            if isinstance(op, ops.CreateTableOp)
+        }
         gone_tables = {
             relation
             for relation, column, _, removed in disturbed
-            if removed and column is None and self._dropped_table(upgrade_ops, relation)
+            if removed and column is None and relation not in created
         } | {key for key in self.drops if key not in self.targets}
         gone_columns = {
             (relation, column) for relation, column, _, removed in disturbed if removed and column
@@ -485,14 +493,6 @@ class ViewComparison:
                 continue
             add_note(drop, f"dropped here and created again below: {reason}")
             self.create(target, f"created again: {reason}")
-
-    def _dropped_table(self, upgrade_ops: ops.UpgradeOps, relation: RelationKey) -> bool:
-        def matches(op: ops.MigrateOperation, kind: type[Any]) -> bool:
-            return isinstance(op, kind) and self.key(op.schema, op.table_name) == relation
-
-        return any(matches(op, ops.DropTableOp) for op in upgrade_ops.ops) and not any(
-            matches(op, ops.CreateTableOp) for op in upgrade_ops.ops
-        )
 
     def lost_reads(
         self,
