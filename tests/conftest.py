@@ -23,15 +23,18 @@ from alembic_guard.pytest_plugin import psycopg_url
 from tests.helpers.databases import DIALECTS, in_ci, mysql_server_url, unavailable
 from tests.helpers.project import AlembicProject
 
+_SESSION = uuid.uuid4().hex[:8]
+
 _pg_address = os.environ.get("ALEMBIC_GUARD_PG")
 if _pg_address:
     _host, _, _port = _pg_address.partition(":")
-    pg_server = factories.postgresql_noproc(host=_host, port=int(_port or 5432), user="postgres")
+    # a database name of the session's own: two pytest runs on one server do not share a template
+    pg_server = factories.postgresql_noproc(
+        host=_host, port=int(_port or 5432), user="postgres", dbname=f"tests_{_SESSION}"
+    )
 else:
     pg_server = factories.postgresql_proc(port=None)
 pg_database = factories.postgresql("pg_server")
-
-_SESSION = uuid.uuid4().hex[:8]
 
 
 @dataclass
