@@ -22,11 +22,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import ClassVar, cast
+from typing import Any, ClassVar, cast
 
 import sqlglot
 from sqlalchemy import Table, bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
@@ -415,11 +415,15 @@ class Canonicalizer:
             tables[id(request.table)] = request.table
         return groups, tables
 
+    def quote(self, name: str) -> str:
+        """``name`` quoted for scratch DDL, which goes through :func:`driver_sql` (that
+        doubles ``%`` for format-style drivers, so the quoting must write it once)."""
+        return named_dialect(self.connection.dialect).identifier_preparer.quote(name)
+
     def scratch_columns(self, table: Table) -> str:
         dialect = self.connection.dialect
-        preparer = dialect.identifier_preparer
         return ", ".join(
-            f"{preparer.quote(column.name)} {column.type.compile(dialect=dialect)}"
+            f"{self.quote(column.name)} {column.type.compile(dialect=dialect)}"
             for column in table.columns
         )
 
@@ -438,6 +442,16 @@ def driver_sql(connection: Connection, statement: str) -> str:
     if connection.dialect.paramstyle in ("format", "pyformat"):
         return statement.replace("%", "%%")
     return statement
+
+
+def named_dialect(dialect: Dialect) -> Dialect:
+    """A named-paramstyle twin of ``dialect``: its compiler writes ``%`` once, as the
+    database reads it (format-style drivers' compilers double it)."""
+    plain = cast(Any, type(dialect))(paramstyle="named")
+    if getattr(dialect, "is_mariadb", False):
+        plain.is_mariadb = True
+    plain.server_version_info = dialect.server_version_info
+    return cast(Dialect, plain)
 
 
 def escape_text_binds(sql: str) -> str:
@@ -473,14 +487,13 @@ class PostgresqlCanonicalizer(Canonicalizer):
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
         groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
-        preparer = self.connection.dialect.identifier_preparer
         try:
             with rolled_back(self.connection):
                 created: list[str] = []
                 for number, (key, indexes) in enumerate(groups.items()):
                     scratch = _SCRATCH.format(number)
                     checks = ", ".join(
-                        f"CONSTRAINT {preparer.quote(f'ck_{i}')} CHECK ({requests[i].sql})"
+                        f"CONSTRAINT {self.quote(f'ck_{i}')} CHECK ({requests[i].sql})"
                         for i in indexes
                     )
                     statement = (
@@ -522,7 +535,6 @@ class PostgresqlCanonicalizer(Canonicalizer):
         definition, and ``pg_get_viewdef`` writes names as it would for the
         real view.  Other schemas' views get scratch names.
         """
-        preparer = self.connection.dialect.identifier_preparer
         names = [
             request.name if request.schema is None else _SCRATCH_VIEW.format(index)
             for index, request in enumerate(requests)
@@ -532,7 +544,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
         statements = [
             driver_sql(
                 self.connection,
-                f"CREATE TEMPORARY VIEW {preparer.quote(name)} AS {request.sql}",
+                f"CREATE TEMPORARY VIEW {self.quote(name)} AS {request.sql}",
             )
             for name, request in zip(names, requests, strict=True)
         ]
@@ -618,15 +630,18 @@ class MysqlCanonicalizer(Canonicalizer):
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
         groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
+        quote = self.quote
         for number, (key, indexes) in enumerate(groups.items()):
-            scratch = _SCRATCH.format(number)
-            checks = ", ".join(f"CONSTRAINT `ck_{i}` CHECK ({requests[i].sql})" for i in indexes)
+            scratch = quote(_SCRATCH.format(number))
+            checks = ", ".join(
+                f"CONSTRAINT {quote(f'ck_{i}')} CHECK ({requests[i].sql})" for i in indexes
+            )
             try:
                 # temporary tables: session-private, no implicit commit, dropped at once
                 self.connection.exec_driver_sql(
                     driver_sql(
                         self.connection,
-                        f"CREATE TEMPORARY TABLE `{scratch}` ({self.scratch_columns(tables[key])}, {checks})",
+                        f"CREATE TEMPORARY TABLE {scratch} ({self.scratch_columns(tables[key])}, {checks})",
                     )
                 )
             except Exception as exc:
@@ -635,9 +650,9 @@ class MysqlCanonicalizer(Canonicalizer):
                 log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
                 continue
             try:
-                row = self.connection.exec_driver_sql(f"SHOW CREATE TABLE `{scratch}`").one()
+                row = self.connection.exec_driver_sql(f"SHOW CREATE TABLE {scratch}").one()
             finally:
-                self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS `{scratch}`")
+                self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {scratch}")
             for line in str(row[1]).splitlines():
                 match = _MYSQL_CHECK.search(line.strip())
                 if match and match.group(1).startswith("ck_"):
@@ -651,12 +666,15 @@ class MysqlCanonicalizer(Canonicalizer):
 
         results: list[CanonicalView | None] = [None] * len(requests)
         created: dict[str, int] = {}
+        quote = self.quote
         try:
             for index, request in enumerate(requests):
                 scratch = _SCRATCH_VIEW.format(index)
                 try:
                     self.connection.exec_driver_sql(
-                        driver_sql(self.connection, f"CREATE VIEW `{scratch}` AS {request.sql}")
+                        driver_sql(
+                            self.connection, f"CREATE VIEW {quote(scratch)} AS {request.sql}"
+                        )
                     )
                 except Exception as exc:
                     if _is_privilege_error(exc):
@@ -678,7 +696,7 @@ class MysqlCanonicalizer(Canonicalizer):
         finally:
             if created:
                 self.connection.exec_driver_sql(
-                    "DROP VIEW IF EXISTS " + ", ".join(f"`{name}`" for name in created)
+                    "DROP VIEW IF EXISTS " + ", ".join(quote(name) for name in created)
                 )
         return results
 

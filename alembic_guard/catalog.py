@@ -302,13 +302,26 @@ class _TableSql:
         return self.sql.get(table_name)
 
 
+def _sqlite_master(connection: Connection, schema: str | None) -> str:
+    """The catalog table of an attached database; its name can only be quoted, not bound."""
+    if not schema:
+        return "sqlite_master"
+    return f"{connection.dialect.identifier_preparer.quote_schema(schema)}.sqlite_master"
+
+
+def _sqlite_name(name: str | None) -> str | None:
+    """SQLAlchemy's SQLite CHECK parser strips a name's outer double quotes but keeps
+    the doubled ones inside (``say ""hi""``), as SQLAlchemy's own DDL writes them."""
+    return name.replace('""', '"') if name else name
+
+
 class SqliteCatalog(Catalog):
     dialect_name = "sqlite"
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
         """One read of sqlite_master, parsed by SQLAlchemy's own SQLite CHECK parser
         (its get_multi_check_constraints reads sqlite_master once per table)."""
-        master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
+        master = _sqlite_master(self.connection, schema)
         rows = self.connection.exec_driver_sql(  # SQLite's drivers are qmark: % is plain
             f"SELECT name, sql FROM {master} WHERE type = 'table' AND sql LIKE '%CHECK%'"
         ).all()
@@ -319,14 +332,15 @@ class SqliteCatalog(Catalog):
             checks = parse(known, self.connection, name, schema=schema)  # type: ignore[arg-type]
             if checks:
                 found[str(name)] = [
-                    DbCheck(name=check.get("name"), sqltext=check["sqltext"]) for check in checks
+                    DbCheck(name=_sqlite_name(check.get("name")), sqltext=check["sqltext"])
+                    for check in checks
                 ]
         return found
 
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
         found = []
         for schema in schemas:
-            master = f'"{schema}".sqlite_master' if schema else "sqlite_master"
+            master = _sqlite_master(self.connection, schema)
             rows = self.connection.exec_driver_sql(
                 f"SELECT name, sql FROM {master} WHERE type = 'view' ORDER BY name"
             )

@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 #: plugin name -> (compare target, compare element, "module:function", priority name)
 COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
     "alembic_guard.checks": [
+        # CHECK conditions (and other model expressions) rendered with % and :name intact
+        (
+            "schema",
+            "checkconstraints",
+            "alembic_guard.compare.rendering:use_plain_rendering",
+            "FIRST",
+        ),
         (
             "table",
             "checkconstraints",

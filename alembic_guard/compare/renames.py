@@ -44,7 +44,13 @@ from ..matching import (
     table_name_similarity,
     table_score,
 )
-from ..ops.checks import CreateCheckOp, DropCheckOp
+from ..ops.checks import (
+    UNNAMED_AFTER,
+    UNNAMED_BEFORE,
+    CreateCheckOp,
+    DropCheckOp,
+    SqliteCheckBatchOps,
+)
 from ..ops.notes import add_note
 from ..ops.renames import RenameColumnOp, RenameConstraintOp, RenameIndexOp, RenameTableOp
 from ..wiring import settings_of
@@ -794,10 +800,26 @@ def _split_batches(
     the new one after it; Alembic's batch mode cannot create an index on a column that
     the same block renames (nor, in the downgrade, the reverse)."""
     moved = {id(op) for op in before_ops + after_ops}
-    before = ops.ModifyTableOps(container.table_name, before_ops, schema=container.schema)
-    after = ops.ModifyTableOps(container.table_name, after_ops, schema=container.schema)
+    before = _part(container, before_ops, UNNAMED_BEFORE)
+    after = _part(container, after_ops, UNNAMED_AFTER)
     container.ops = [op for op in container.ops if id(op) not in moved]
     return [part for part in (before, container, after) if part.ops]
+
+
+def _part(
+    container: ops.ModifyTableOps, part_ops: list[ops.MigrateOperation], unnamed_key: str
+) -> ops.ModifyTableOps:
+    """One more batch block on the container's table.  Each block recreates the table,
+    so each must list the unnamed CHECKs the table has then, or they are lost."""
+    part = ops.ModifyTableOps(container.table_name, part_ops, schema=container.schema)
+    unnamed = container.info.get(unnamed_key)
+    if unnamed is None:
+        return part
+    part.info[UNNAMED_BEFORE] = list(unnamed)
+    part.info[UNNAMED_AFTER] = list(unnamed)
+    if isinstance(container, SqliteCheckBatchOps):
+        return SqliteCheckBatchOps.from_container(part)
+    return part
 
 
 __all__ = ["RENAMED_FROM", "detect_renames"]

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from ..canonical import escape_text_binds, named_dialect
+
 #: statement timeout for the guard's own data checks
 DATA_CHECK_TIMEOUT_MS = 5000
 #: a table without statistics is counted up to this many rows ("at least" beyond)
@@ -111,8 +113,14 @@ class RuleContext:
         return {str(name): int(count) for name, count in rows or () if count is not None}
 
     def quote(self, schema: str | None, table: str, column: str | None = None) -> str:
+        """The quoted name for SQL text run by :meth:`rows` (``text()``: ``:x`` escaped)."""
+        return escape_text_binds(self.identifier(schema, table, column))
+
+    def identifier(self, schema: str | None, table: str, column: str | None = None) -> str:
+        """The quoted name as the database reads it (e.g. a bound value for to_regclass)."""
         assert self.connection is not None
-        preparer = self.connection.dialect.identifier_preparer
+        # the named twin's preparer writes % once; text() doubles it for the driver
+        preparer = named_dialect(self.connection.dialect).identifier_preparer
         name = preparer.quote(table)
         if schema:
             name = f"{preparer.quote_schema(schema)}.{name}"

@@ -166,7 +166,7 @@ def current_type(
             "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
             "WHERE a.attrelid = to_regclass(:rel) AND a.attname = :column "
             "AND a.attnum > 0 AND NOT a.attisdropped",
-            {"rel": context.quote(schema, table), "column": column},
+            {"rel": context.identifier(schema, table), "column": column},
         )
     elif is_mysql(context):
         rows = context.rows(

@@ -49,7 +49,7 @@ def _validated_not_null_check(context: RuleContext, op: ops.AlterColumnOp) -> bo
         "WHERE c.conrelid = to_regclass(:rel) AND c.contype = 'c' AND c.convalidated "
         "AND lower(regexp_replace(pg_get_constraintdef(c.oid), '[()\\s\"]', '', 'g')) = :want",
         {
-            "rel": context.quote(op.schema, op.table_name),
+            "rel": context.identifier(op.schema, op.table_name),
             "want": f"check{op.column_name.lower()}isnotnull",
         },
     )
