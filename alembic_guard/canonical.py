@@ -5,8 +5,10 @@ Two layers:
 * :func:`expression_key` -- a parse-based key (sqlglot) that ignores what
   never changes meaning: whitespace, keyword case, identifier quoting,
   redundant parentheses, casts the database adds (``'a'::character
-  varying``), ``BETWEEN`` vs ``>= AND <=``, ``IN (...)`` vs ``= ANY
-  (ARRAY[...])``, ``!=`` vs ``<>``.  It needs no database and never writes.
+  varying``, ``'-5'::integer``, ``'2020-01-01'::date``), ``BETWEEN`` vs
+  ``>= AND <=``, ``IN (...)`` vs ``= ANY (ARRAY[...])``, ``!=`` vs ``<>``,
+  how ``AND``/``OR`` are grouped, where a ``NOT`` stands (De Morgan), and
+  MariaDB's own spellings.  It needs no database and never writes.
 * :class:`Canonicalizer` -- asks the database for its own rendering of model
   expressions, in one batch, on scratch objects that never outlive the call
   (PostgreSQL: temporary tables inside a savepoint that is always rolled
@@ -133,9 +135,153 @@ def _as_membership(node: exp.Expression) -> exp.Expression | None:
     return None
 
 
-def _normalize(node: exp.Expression, fold_all_names: bool = False) -> exp.Expression:
+_NUMBER_TYPES = {
+    exp.DataType.Type.TINYINT,
+    exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.INT,
+    exp.DataType.Type.BIGINT,
+    exp.DataType.Type.DECIMAL,
+    exp.DataType.Type.DOUBLE,
+    exp.DataType.Type.FLOAT,
+}
+_INTEGER_TYPES = {
+    exp.DataType.Type.TINYINT,
+    exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.INT,
+    exp.DataType.Type.BIGINT,
+}
+_DATE_TYPES = {
+    exp.DataType.Type.DATE,
+    exp.DataType.Type.DATETIME,
+    exp.DataType.Type.TIMESTAMP,
+    exp.DataType.Type.TIME,
+}
+_NUMBER = re.compile(r"-?\d+(\.\d+)?$")
+
+
+def _literal(node: exp.Expression) -> exp.Expression | None:
+    """One spelling for a literal the database re-typed: ``'-137'::integer``,
+    ``(10)::numeric`` and ``-137`` are the number; ``'2020-01-01'::date`` is the string
+    (PostgreSQL types an untyped literal after the column it meets)."""
+    if isinstance(node, exp.Neg):
+        inner = _unwrap(cast(exp.Expression, node.this))
+        if isinstance(inner, exp.Literal) and not inner.is_string and _NUMBER.match(inner.name):
+            text = inner.name[1:] if inner.name.startswith("-") else "-" + inner.name
+            return exp.Literal(this=text, is_string=False)
+        return None
+    if not isinstance(node, exp.Cast):
+        return None
+    inner = _unwrap(cast(exp.Expression, node.this))
+    if not isinstance(inner, exp.Literal):
+        return None
+    if node.to.this in _NUMBER_TYPES and _NUMBER.match(inner.name):
+        if "." in inner.name and node.to.this in _INTEGER_TYPES:
+            return None  # '1.5'::integer is 2
+        return exp.Literal(this=inner.name, is_string=False)
+    if node.to.this in _DATE_TYPES and inner.is_string:
+        return inner.copy()
+    return None
+
+
+def _flattened(node: exp.Expression) -> exp.Expression | None:
+    """``a AND (b AND c)`` and ``(a AND b) AND c`` as one left-deep chain."""
+    kind = type(node)
+    operands: list[exp.Expression] = []
+    pending = [node]
+    while pending:
+        item = pending.pop()
+        while isinstance(item, exp.Paren):
+            item = cast(exp.Expression, item.this)
+        if type(item) is kind:
+            pending.extend([item.expression, item.this])
+        else:
+            operands.append(item)
+    chain = operands[0].copy()
+    for operand in operands[1:]:
+        chain = kind(this=chain, expression=operand.copy())
+    return chain if repr(chain) != repr(node) else None
+
+
+_INVERSE: dict[type[exp.Expression], type[exp.Expression]] = {
+    exp.EQ: exp.NEQ,
+    exp.NEQ: exp.EQ,
+    exp.LT: exp.GTE,
+    exp.GTE: exp.LT,
+    exp.GT: exp.LTE,
+    exp.LTE: exp.GT,
+}
+
+
+def _negation(node: exp.Expression) -> exp.Expression | None:
+    """``NOT`` pushed down to the comparisons (De Morgan, ``NOT NOT x`` is ``x``,
+    ``NOT (a < b)`` is ``a >= b``; all hold in three-valued logic too), as databases
+    rewrite it: PostgreSQL stores ``x NOT BETWEEN a AND b`` as ``x < a OR x > b``,
+    MariaDB ``NOT (p AND q)`` as ``NOT p OR NOT q``."""
+    if isinstance(node, exp.Like) and node.args.get("negate"):
+        return exp.Not(this=exp.Like(this=node.this.copy(), expression=node.expression.copy()))
+    if not isinstance(node, exp.Not):
+        return None
+    inner = _unwrap(cast(exp.Expression, node.this))
+    if isinstance(inner, exp.Not):
+        return cast(exp.Expression, inner.this).copy()
+    if isinstance(inner, (exp.And, exp.Or)):
+        other = exp.Or if isinstance(inner, exp.And) else exp.And
+        return other(
+            this=exp.Not(this=inner.this.copy()), expression=exp.Not(this=inner.expression.copy())
+        )
+    if isinstance(inner, exp.Between):
+        return exp.Or(
+            this=exp.LT(this=inner.this.copy(), expression=inner.args["low"].copy()),
+            expression=exp.GT(this=inner.this.copy(), expression=inner.args["high"].copy()),
+        )
+    inverse = _INVERSE.get(type(inner))
+    quantified = isinstance(_unwrap(inner.expression), (exp.Any, exp.All)) or (
+        isinstance(_unwrap(inner.expression), exp.Anonymous)
+        and str(_unwrap(inner.expression).this).upper() in ("ANY", "ALL")
+    )
+    if inverse is not None and not quantified:
+        return inverse(this=inner.this.copy(), expression=inner.expression.copy())
+    return None
+
+
+def _mysql_spelling(node: exp.Expression) -> exp.Expression | None:
+    """MariaDB/MySQL store ``length`` as ``octet_length``, ``true`` as ``1``, a truth
+    test ``NOT flag`` as ``flag = 0`` and ``NOT NOT flag`` as ``flag <> 0``."""
+    if isinstance(node, exp.Anonymous) and str(node.this).lower() == "octet_length":
+        return exp.Length(this=node.expressions[0].copy(), binary=True)  # as MySQL parses length()
+    if isinstance(node, exp.Boolean):
+        return exp.Literal(this="1" if node.this else "0", is_string=False)
+    if isinstance(node, (exp.EQ, exp.NEQ)) and isinstance(_unwrap(node.this), exp.Column):
+        right = _unwrap(node.expression)
+        if isinstance(right, exp.Literal) and not right.is_string and right.name == "0":
+            column = _unwrap(node.this).copy()
+            return exp.Not(this=column) if isinstance(node, exp.EQ) else column
+    return None
+
+
+def _single_membership(node: exp.Expression) -> exp.Expression | None:
+    """``x IN (1)`` is ``x = 1`` and ``x NOT IN (1)`` is ``x <> 1``, as PostgreSQL stores them."""
+    negated = isinstance(node, exp.Not)
+    inner = _unwrap(cast(exp.Expression, node.this)) if negated else node
+    if not isinstance(inner, exp.In) or len(inner.expressions) != 1 or inner.args.get("query"):
+        return None
+    kind = exp.NEQ if negated else exp.EQ
+    return kind(this=inner.this.copy(), expression=inner.expressions[0].copy())
+
+
+def _normalize(node: exp.Expression, mysql: bool = False) -> exp.Expression:
+    literal = _literal(node)
+    if literal is not None:
+        return literal
     if isinstance(node, exp.Paren) or _is_added_cast(node):
         return cast(exp.Expression, node.this)
+    if isinstance(node, (exp.And, exp.Or)):
+        return _flattened(node) or node
+    rewritten = _single_membership(node) or _negation(node)
+    if rewritten is None and mysql:
+        rewritten = _mysql_spelling(node)
+    if rewritten is not None:
+        return rewritten
     if isinstance(node, exp.Between):
         return exp.And(
             this=exp.GTE(this=node.this.copy(), expression=node.args["low"].copy()),
@@ -148,7 +294,7 @@ def _normalize(node: exp.Expression, fold_all_names: bool = False) -> exp.Expres
         # unquoted names fold to lower case; the result is marked quoted so that
         # the fixed-point loop below does not fold a quoted "Name" on its next pass
         # (MySQL/MariaDB column names are case-insensitive even when quoted)
-        folded = fold_all_names or not node.args.get("quoted")
+        folded = mysql or not node.args.get("quoted")
         return exp.Identifier(this=node.name.lower() if folded else node.name, quoted=True)
     if isinstance(node, exp.Anonymous):
         node.set("this", str(node.this).lower())
@@ -220,8 +366,9 @@ def expression_key(sql: str, dialect: str) -> str | None:
         return None
     previous = None
     fold_all_names = read == "mysql"
-    # a rewrite can expose another (a cast inside a BETWEEN bound): repeat to a fixed point
-    for _ in range(8):
+    # a rewrite can expose another (a cast inside a BETWEEN bound, a NOT pushed down
+    # through nested ANDs): repeat to a fixed point
+    for _ in range(32):
         tree = tree.transform(lambda node: _normalize(node, fold_all_names), copy=False)
         key = repr(tree)
         if key == previous:
@@ -296,17 +443,18 @@ def view_key(sql: str, dialect: str) -> str | None:
         return None
     single_table = len({t.name.lower() for t in tree.find_all(exp.Table)}) <= 1
     previous = None
-    for _ in range(8):
+    for _ in range(32):
         tree = tree.transform(_unparenthesised_joins, copy=False)
         tree = tree.transform(_view_spelling, copy=False)
         tree = tree.transform(lambda node: _normalize(node, read == "mysql"), copy=False)
         if single_table:
             tree = tree.transform(_qualifier_stripped, copy=False)
-        key = tree.sql()  # not repr(): a moved join leaves empty arguments behind
-        if key == previous:
+        # a pass can change the tree without changing its text (a name marked quoted)
+        state = repr(tree)
+        if state == previous:
             break
-        previous = key
-    return previous
+        previous = state
+    return tree.sql()  # not repr(): a moved join leaves empty arguments behind
 
 
 def referenced_relations(
