@@ -45,7 +45,6 @@ from ..canonical import (
 )
 from ..catalog import Catalog, DbCheck, catalog_for
 from ..errors import GuardError
-from ..messages import notice
 from ..ops.checks import (
     UNNAMED_AFTER,
     UNNAMED_BEFORE,
@@ -58,6 +57,7 @@ from ..ops.checks import (
 )
 from ..ops.notes import add_note
 from ..wiring import settings_of
+from .fallback import fall_back, refused
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +222,7 @@ class CheckComparison:
 
     def _canonicalize(self, pending: list[ModelCheck]) -> None:
         mode = settings_of(self.autogen_context.migration_context).canonicalize
-        if mode == "parse":
+        if mode == "parse" or refused(self.autogen_context):
             return
         requests = [ScratchRequest(m.table, m.sqltext) for m in pending]
         try:
@@ -236,6 +236,7 @@ class CheckComparison:
                     f"guard.canonicalize=auto to fall back to parsing."
                 ) from None
             self.used_fallback = str(exc)
+            fall_back(self.autogen_context, str(exc))
             return
         for check, text in zip(pending, texts, strict=True):
             check.canonical = text
@@ -335,13 +336,6 @@ def comparison_for(autogen_context: AutogenContext) -> CheckComparison:
     comparison = _runs.get(autogen_context)
     if comparison is None:
         comparison = _runs[autogen_context] = CheckComparison(autogen_context)
-        if comparison.used_fallback:
-            notice(
-                autogen_context.migration_context.config,
-                "CHECK expressions were compared by parsing them, because the database "
-                f"could not render them ({comparison.used_fallback}); set "
-                "guard.canonicalize=parse to compare this way without trying.",
-            )
     return comparison
 
 

@@ -51,6 +51,7 @@ from ..ops.views import (
 )
 from ..views import View, ViewIndex, declared_views
 from ..wiring import settings_of
+from .fallback import fall_back, refused
 
 #: (table, the column a table operation takes away or rewrites or None for all of them,
 #: why, whether it is taken away for good)
@@ -297,7 +298,7 @@ class ViewComparison:
         requests = [
             ViewRequest(self.targets[k].name, k[0], self.targets[k].definition) for k in keys
         ]
-        if not requests or self.settings.canonicalize == "parse":
+        if not requests or self.settings.canonicalize == "parse" or refused(self.autogen_context):
             return dict.fromkeys(order)
         try:
             results = canonicalizer_for(self.connection).view_definitions(requests)
@@ -308,11 +309,7 @@ class ViewComparison:
                     f"views ({error}); set guard.canonicalize=parse or auto to compare parsed "
                     f"definitions instead."
                 ) from None
-            notice(
-                self.autogen_context.migration_context.config,
-                f"alembic_guard: comparing view definitions by parsing only, because the "
-                f"database refused scratch views ({error}).",
-            )
+            fall_back(self.autogen_context, str(error))
             return dict.fromkeys(order)
         found = dict.fromkeys(order)
         found.update(zip(keys, results, strict=True))
@@ -345,7 +342,7 @@ class ViewComparison:
         if hidden:
             notice(
                 self.autogen_context.migration_context.config,
-                f"alembic_guard: the database does not show this role the definition of "
+                f"the database does not show this role the definition of "
                 f"{', '.join(hidden)} (MariaDB/MySQL: grant SHOW VIEW); left out of the comparison.",
             )
             self.db_views = {k: db for k, db in self.db_views.items() if db.definition}
