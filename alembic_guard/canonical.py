@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,8 +30,11 @@ from typing import Any, ClassVar, cast
 import sqlglot
 from sqlalchemy import Table, bindparam, text
 from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from .errors import GuardError
 
 log = logging.getLogger(__name__)
 
@@ -653,6 +657,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
                             self.connection.exec_driver_sql(driver_sql(self.connection, statement))
                         created.append(scratch)
                     except Exception as exc:  # one bad expression spoils only its table
+                        raise_if_lost(self.connection, exc)
                         if _is_privilege_error(exc):
                             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
                         log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
@@ -669,9 +674,10 @@ class PostgresqlCanonicalizer(Canonicalizer):
                     )
                     for name, definition in rows:
                         results[int(name[3:])] = parse_pg_check(definition)[0]
-        except CannotCanonicalize:
+        except (CannotCanonicalize, GuardError):
             raise
         except Exception as exc:
+            raise_if_lost(self.connection, exc)
             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
         return results
 
@@ -704,6 +710,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
                     with rolled_back_on_error(self.connection):
                         self.connection.exec_driver_sql(";\n".join(statements))
                 except Exception as exc:
+                    raise_if_lost(self.connection, exc)
                     if _is_privilege_error(exc):
                         raise CannotCanonicalize(str(exc).splitlines()[0]) from None
                     for statement in statements:
@@ -711,6 +718,7 @@ class PostgresqlCanonicalizer(Canonicalizer):
                             with rolled_back_on_error(self.connection):
                                 self.connection.exec_driver_sql(statement)
                         except Exception as one:
+                            raise_if_lost(self.connection, one)
                             log.info("alembic_guard: database rejected scratch view: %s", one)
                 rows = self.connection.execute(
                     text(
@@ -726,9 +734,10 @@ class PostgresqlCanonicalizer(Canonicalizer):
                     ),
                     {"names": names},
                 ).all()
-        except CannotCanonicalize:
+        except (CannotCanonicalize, GuardError):
             raise
         except Exception as exc:
+            raise_if_lost(self.connection, exc)
             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
         position = {name: index for index, name in enumerate(names)}
         for name, definition, column_names, types in rows:
@@ -753,6 +762,23 @@ def rolled_back_on_error(connection: Connection) -> Iterator[None]:
         raise
     else:
         savepoint.commit()
+
+
+def raise_if_lost(connection: Connection, exc: Exception, left: str = "") -> None:
+    """A dead connection (killed, server gone) is not a refusal to fall back from: every
+    later query would fail too.  Say so in one paragraph; ``left`` names what stayed."""
+    if not (connection.invalidated or (isinstance(exc, DBAPIError) and exc.connection_invalidated)):
+        return
+    raise GuardError(
+        f"alembic_guard lost the database connection while it asked the database how it "
+        f"writes the models' CHECK expressions and views ({str(exc).splitlines()[0]}). "
+        + (
+            left
+            or "Nothing was changed: the scratch objects it uses for that live only inside "
+            "the lost session."
+        )
+        + " Run the command again once the database is reachable."
+    ) from None
 
 
 def _is_privilege_error(exc: Exception) -> bool:
@@ -793,14 +819,19 @@ class MysqlCanonicalizer(Canonicalizer):
                     )
                 )
             except Exception as exc:
+                raise_if_lost(self.connection, exc)
                 if _is_privilege_error(exc):
                     raise CannotCanonicalize(str(exc).splitlines()[0]) from None
                 log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
                 continue
             try:
                 row = self.connection.exec_driver_sql(f"SHOW CREATE TABLE {scratch}").one()
+            except Exception as exc:
+                raise_if_lost(self.connection, exc)  # the temporary table went with the session
+                raise
             finally:
-                self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {scratch}")
+                if not self.connection.invalidated:
+                    self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE IF EXISTS {scratch}")
             for line in str(row[1]).splitlines():
                 match = _MYSQL_CHECK.search(line.strip())
                 if match and match.group(1).startswith("ck_"):
@@ -809,44 +840,105 @@ class MysqlCanonicalizer(Canonicalizer):
 
     def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
         """Scratch views (MySQL has no temporary views), read back in one query and
-        dropped in the same call whatever happens."""
+        dropped in the same call whatever happens.
+
+        They are made on a connection of their own: CREATE VIEW commits implicitly,
+        which would commit the caller's transaction and end its savepoints.  Only
+        where the caller's session may write, though: a temporary table (no implicit
+        commit) is refused in a read-only transaction.  Their names are the run's
+        own, so two runs on one database never meet.
+        """
+        token = uuid.uuid4().hex[:8]
+        probe = self.quote(f"alembic_guard_probe_{token}")
+        try:
+            self.connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {probe} (x INTEGER)")
+            self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE {probe}")
+            database = self.connection.exec_driver_sql("SELECT DATABASE()").scalar()
+            scratch = self.connection.engine.connect()
+        except Exception as exc:
+            raise_if_lost(self.connection, exc)
+            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+        created: dict[str, int] = {}
+        try:
+            if database is not None:
+                scratch.exec_driver_sql(f"USE {self.quote(str(database))}")
+            return self._scratch_views(scratch, requests, token, created)
+        finally:
+            left = self._drop_views(scratch, database, created)
+            scratch.close()
+            if left:
+                raise GuardError(
+                    f"alembic_guard could not drop its scratch views {', '.join(left)} "
+                    f"(the database connection was lost); drop them with: "
+                    f"DROP VIEW IF EXISTS {', '.join(left)}"
+                )
+
+    def _scratch_views(
+        self,
+        scratch: Connection,
+        requests: Sequence[ViewRequest],
+        token: str,
+        created: dict[str, int],
+    ) -> list[CanonicalView | None]:
         from .catalog import strip_database
 
         results: list[CanonicalView | None] = [None] * len(requests)
-        created: dict[str, int] = {}
         quote = self.quote
-        try:
-            for index, request in enumerate(requests):
-                scratch = _SCRATCH_VIEW.format(index)
-                try:
-                    self.connection.exec_driver_sql(
-                        driver_sql(
-                            self.connection, f"CREATE VIEW {quote(scratch)} AS {request.sql}"
-                        )
-                    )
-                except Exception as exc:
-                    if _is_privilege_error(exc):
-                        raise CannotCanonicalize(str(exc).splitlines()[0]) from None
-                    log.info("alembic_guard: database rejected scratch view: %s", exc)
-                    continue
-                created[scratch] = index
-            if created:
-                rows = self.connection.execute(
+        for index, request in enumerate(requests):
+            name = _SCRATCH_VIEW.format(f"{token}_{index}")
+            try:
+                scratch.exec_driver_sql(
+                    driver_sql(scratch, f"CREATE VIEW {quote(name)} AS {request.sql}")
+                )
+            except Exception as exc:
+                raise_if_lost(scratch, exc, _DROPPED_ELSEWHERE if created else "")
+                if _is_privilege_error(exc):
+                    raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                log.info("alembic_guard: database rejected scratch view: %s", exc)
+                continue
+            created[name] = index
+        if created:
+            try:
+                rows = scratch.execute(
                     text(
                         "SELECT TABLE_SCHEMA, TABLE_NAME, VIEW_DEFINITION "
                         "FROM information_schema.VIEWS "
                         "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN :names"
                     ).bindparams(bindparam("names", expanding=True)),
                     {"names": list(created)},
-                )
-                for database, name, definition in rows:
-                    results[created[name]] = CanonicalView(strip_database(definition, database))
-        finally:
-            if created:
-                self.connection.exec_driver_sql(
-                    "DROP VIEW IF EXISTS " + ", ".join(quote(name) for name in created)
-                )
+                ).all()
+            except Exception as exc:
+                raise_if_lost(scratch, exc, _DROPPED_ELSEWHERE)
+                raise
+            for database, name, definition in rows:
+                results[created[name]] = CanonicalView(strip_database(definition, database))
         return results
+
+    def _drop_views(
+        self, scratch: Connection, database: object, created: dict[str, int]
+    ) -> list[str]:
+        """Drop the scratch views, on a new connection if theirs was lost; returns the
+        (qualified, quoted) names of those it could not drop."""
+        if not created:
+            return []
+        prefix = f"{self.quote(str(database))}." if database is not None else ""
+        names = [prefix + self.quote(name) for name in created]
+        statement = "DROP VIEW IF EXISTS " + ", ".join(names)
+        try:
+            if not scratch.invalidated:
+                scratch.exec_driver_sql(statement)
+                return []
+            with self.connection.engine.connect() as fresh:
+                fresh.exec_driver_sql(statement)
+            return []
+        except Exception as exc:
+            log.warning("alembic_guard: could not drop scratch views: %s", exc)
+            return names
+
+
+_DROPPED_ELSEWHERE = (
+    "The scratch views it had created were dropped on a new connection; nothing else was changed."
+)
 
 
 class MariadbCanonicalizer(MysqlCanonicalizer):
