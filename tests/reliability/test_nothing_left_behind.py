@@ -320,6 +320,8 @@ def test_sql_the_database_rejects_mid_round_trip_leaves_nothing(dialect, tmp_pat
     scratch = [s for s in statements if "TEMPORARY" in s or "alembic_guard_scratch" in s]
     assert any("missing_column" in s for s in scratch), "the round trip was not tried"
     assert any("prize" in s for s in scratch)
+    if dialect.name == "mariadb":  # a scratch view was made before the failing ones
+        assert any(s.startswith("DROP VIEW IF EXISTS") for s in statements)
     assert catalog_state.differences(before, catalog_state.take(dialect.url)) == []
 
 
