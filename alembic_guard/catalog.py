@@ -62,6 +62,10 @@ class Catalog:
     """Reads what SQLAlchemy's reflection lacks or does one table at a time."""
 
     dialect_name: ClassVar[str] = "default"
+    #: an unqualified name in a view of another schema reads that schema's table (SQLite's
+    #: attached databases); PostgreSQL (search_path) and MySQL (the session's database)
+    #: read the default schema's
+    unqualified_in_view_schema: ClassVar[bool] = True
 
     def __init_subclass__(cls) -> None:
         _registry[cls.dialect_name] = cls
@@ -84,6 +88,12 @@ class Catalog:
     def schema_key(self, schema: str | None) -> str | None:
         return None if schema is None or schema == self.default_schema() else schema
 
+    def read_key(self, ref_schema: str | None, view_schema: str | None, name: str) -> RelationKey:
+        """The relation a view of ``view_schema`` reads when its SQL names ``ref_schema.name``."""
+        if ref_schema is None and self.unqualified_in_view_schema:
+            ref_schema = view_schema
+        return (self.schema_key(ref_schema), name)
+
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
         """Every view of ``schemas``, with what it reads (parsed from its definition)."""
         inspector = inspect(self.connection)
@@ -98,7 +108,7 @@ class Catalog:
         dialect = self.connection.dialect.name
         reads: dict[RelationKey, frozenset[str]] = {}
         for (ref_schema, table), columns in referenced_relations(definition, dialect).items():
-            key = (self.schema_key(ref_schema or schema), table)
+            key = self.read_key(ref_schema, schema, table)
             reads[key] = reads.get(key, frozenset()) | columns
         return DbView(self.schema_key(schema), name, definition, reads=reads)
 
@@ -109,6 +119,7 @@ def catalog_for(connection: Connection) -> Catalog:
 
 class PostgresqlCatalog(Catalog):
     dialect_name = "postgresql"
+    unqualified_in_view_schema = False
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
         rows = self.connection.execute(
@@ -236,8 +247,12 @@ class PostgresqlCatalog(Catalog):
 
 class MysqlCatalog(Catalog):
     dialect_name = "mysql"
+    unqualified_in_view_schema = False
 
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
+        # only the session's database is left out of the names: a view of another database
+        # restored by ``CREATE VIEW other.v AS ...`` reads unqualified names in the session's
+        default = self.default_schema()
         found = []
         for schema in schemas:
             rows = self.connection.execute(
@@ -248,7 +263,9 @@ class MysqlCatalog(Catalog):
                 {"schema": schema},
             )
             for database, name, definition in rows:
-                found.append(self._parsed(schema, name, strip_database(definition, database)))
+                found.append(
+                    self._parsed(schema, name, strip_database(definition, default or database))
+                )
         return found
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
@@ -287,8 +304,8 @@ class MariadbCatalog(MysqlCatalog):
 
 
 def strip_database(definition: str, database: str) -> str:
-    """MySQL writes every name qualified with its database; the view's own one is left out,
-    so a definition restored elsewhere reads that database's tables."""
+    """MySQL writes every name qualified with its database; ``database`` (the session's)
+    is left out, so a definition restored elsewhere reads that database's tables."""
     return re.sub(rf"`{re.escape(database.replace('`', '``'))}`\.(?=`)", "", definition)
 
 

@@ -262,7 +262,7 @@ class ViewComparison:
         sql = view.sql(self.dialect)
         reads: dict[RelationKey, frozenset[str]] = {}
         for (schema, table), columns in referenced_relations(sql, self.dialect.name).items():
-            relation = self.key(schema or view.schema, table)
+            relation = self.catalog.read_key(schema, view.schema, table)
             reads[relation] = reads.get(relation, frozenset()) | columns
         return _Target(
             key,
@@ -502,7 +502,7 @@ class ViewComparison:
         if target.declared:
             # only columns the definition surely reads: a false alarm here is an error
             reads = {
-                self.key(schema or target.schema, table): columns
+                self.catalog.read_key(schema, target.schema, table): columns
                 for (schema, table), columns in referenced_relations(
                     target.definition, self.dialect.name, strict=True
                 ).items()
