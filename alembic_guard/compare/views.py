@@ -89,8 +89,8 @@ class ViewPolicy:
                         f"column {op.table_name}.{inner.column_name} is dropped",
                         True,
                     )
-                else:
-                    yield from self.column_change(op, inner, key)
+                # a dropped column can rebuild the whole table too (SQLite's batch mode)
+                yield from self.column_change(op, inner, key)
 
     def column_change(
         self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
