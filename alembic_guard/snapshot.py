@@ -79,7 +79,12 @@ def take(
                     u["name"]: _key(u, "column_names") for u in uniques.get(ref, ())
                 },
                 "foreign keys": {
-                    f["name"]: _key(f, "constrained_columns", "referred_table", "referred_columns")
+                    # the referred schema too: same-named tables live in several schemas
+                    f["name"]: (
+                        *_key(f, "constrained_columns"),
+                        _label(catalog.schema_key(f.get("referred_schema")), f["referred_table"]),
+                        *_key(f, "referred_columns"),
+                    )
                     for f in fks.get(ref, ())
                 },
                 "checks": {
