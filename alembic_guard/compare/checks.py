@@ -448,6 +448,8 @@ def table_check_ops(
             model.constraint, model.name, "check_constraint", False, None
         )
 
+    # same-named tables live in several schemas: say which one
+    label = f"{schema}.{tname}" if schema else tname
     pairs = [(db, model, "changed") for db, model in decision.changes]
     pairs += [(db, model, "renamed") for db, model in decision.renames]
     for db, model, how in pairs:
@@ -456,9 +458,9 @@ def table_check_ops(
         drop = _drop_op(autogen_context, schema, tname, conn_table, db, comparison.restore_sql(db))
         add = _add_op(autogen_context, schema, metadata_table, model, taken)
         if how == "renamed":
-            text = f"CHECK {db.name} on {tname} renamed to {model.name}; expression unchanged ({db.sqltext})"
+            text = f"CHECK {db.name} on {label} renamed to {model.name}; expression unchanged ({db.sqltext})"
         else:
-            text = f"CHECK {db.name or '(unnamed)'} on {tname} changed: was ({db.sqltext}), now ({model.sqltext})"
+            text = f"CHECK {db.name or '(unnamed)'} on {label} changed: was ({db.sqltext}), now ({model.sqltext})"
         add_note(drop, text)
         emitted.extend([drop, add])
         log.info("Detected %s check constraint %r on table %r", how, db.name or model.name, tname)

@@ -131,6 +131,10 @@ def profile(column: Column[Any], position: int, dialect: Dialect) -> ColumnProfi
     )
 
 
+def _label(schema: str | None, name: str) -> str:
+    return f"{schema}.{name}" if schema else name
+
+
 @dataclass
 class _Pair:
     """A decided (dropped, added) pair and why."""
@@ -210,6 +214,8 @@ class RenameDetector:
         adds = [op for op in container.ops if isinstance(op, ops.AddColumnOp)]
         table = container.table_name
         hints = self._column_hints(table, drops, adds)
+        # same-named tables live in several schemas: say which one
+        label = _label(container.schema, table)
         if not drops or not adds:
             return
         old_columns = [d.to_column() for d in drops]
@@ -226,7 +232,7 @@ class RenameDetector:
         scores = column_scores(dropped, added, same_type)
 
         def labels(s: int, t: int) -> tuple[str, str]:
-            return f"{table}.{dropped[s].name}", f"{table}.{added[t].name}"
+            return f"{label}.{dropped[s].name}", f"{label}.{added[t].name}"
 
         renames, kept = self.decide(scores, hints, labels)
         mapping: dict[str, str] = {}
@@ -243,7 +249,7 @@ class RenameDetector:
             )
             add_note(
                 rename,
-                f"rename {table}.{old.name} -> {new.name} ({reason}: {', '.join(evidence)}). "
+                f"rename {label}.{old.name} -> {new.name} ({reason}: {', '.join(evidence)}). "
                 f"Stock autogenerate would drop and re-add it, losing its data.",
             )
             replaced[id(adds[pair.target])] = rename
@@ -253,7 +259,7 @@ class RenameDetector:
             source, target = dropped[pair.source], added[pair.target]
             add_note(
                 adds[pair.target],
-                f"possible rename {table}.{source.name} -> {target.name} (score {pair.score:.2f}, "
+                f"possible rename {label}.{source.name} -> {target.name} (score {pair.score:.2f}, "
                 f"below {self.settings.rename_threshold:.2f}: "
                 f"{', '.join(column_evidence(source, target, bool(same_type[pair.source, pair.target])))}). If it "
                 f"is one, set info={{'renamed_from': '{source.name}'}} on the column and autogenerate again.",
@@ -461,7 +467,7 @@ class RenameDetector:
         reason = pair.forced or f"score {pair.score:.2f} >= {self.settings.rename_threshold:.2f}"
         add_note(
             rename,
-            f"rename table {old.name} -> {new.name} ({reason}: {shared} of "
+            f"rename table {_label(new.schema, old.name)} -> {new.name} ({reason}: {shared} of "
             f"{len(old_profile.columns | new_profile.columns)} column definitions shared, "
             f"{'same' if old_profile.keys == new_profile.keys else 'different'} indexes and "
             f"constraints, name similarity {table_name_similarity(old.name, new.name):.2f}). "
