@@ -34,3 +34,13 @@ class UpgradeBlocked(GuardError):
 
 class PreflightError(GuardError):
     """A pending migration could not be inspected (import error, bad call...)."""
+
+
+class ConnectionLost(GuardError):
+    """The database connection dropped while the guard read from it; says what was
+    being done and what was (not) applied."""
+
+
+class MigrationScriptError(GuardError):
+    """A migration script cannot be loaded, or the history has several heads; the
+    message names the files."""

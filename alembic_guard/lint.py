@@ -23,12 +23,13 @@ from alembic.util import CommandError
 from alembic.util.pyfiles import load_python_file
 
 from .config import GuardSettings, load_settings
-from .errors import GuardError, PreflightError
+from .errors import GuardError, MigrationScriptError, PreflightError
 from .safety.allowing import revision_allowances
 from .safety.context import RuleContext
 from .safety.preflight import evaluate_records, rule_dialect, rules_for
 from .safety.recording import record_upgrade
 from .safety.rules import Finding
+from .scripts_loading import describe_load_error, heads_message, load_revisions
 
 
 class LintUsageError(GuardError):
@@ -48,14 +49,8 @@ class MigrationFile:
 def _load(path: Path) -> ModuleType:
     try:
         return load_python_file(str(path.parent), path.name)
-    except SyntaxError as error:
-        raise LintUsageError(
-            f"{path}:{error.lineno}: cannot parse the migration: {error.msg}"
-        ) from None
-    except Exception as error:
-        raise LintUsageError(
-            f"{path}: cannot import the migration: {type(error).__name__}: {error}"
-        ) from None
+    except Exception as error:  # SyntaxError, ImportError, anything raised at import
+        raise LintUsageError(describe_load_error(error, [path.parent])) from None
 
 
 def _as_migration(path: Path, module: ModuleType) -> MigrationFile | None:
@@ -92,17 +87,18 @@ def files_from_paths(paths: Sequence[Path]) -> list[MigrationFile]:
 def files_from_project(config: Config) -> list[MigrationFile]:
     try:
         script = ScriptDirectory.from_config(config)
-        revisions = list(script.walk_revisions())
     except CommandError as error:
         raise LintUsageError(f"cannot read the Alembic project: {error}") from None
-    except SyntaxError as error:
-        raise LintUsageError(
-            f"{error.filename}:{error.lineno}: cannot parse the migration: {error.msg}"
-        ) from None
-    except Exception as error:
-        raise LintUsageError(
-            f"cannot load the project's migrations: {type(error).__name__}: {error}"
-        ) from None
+    try:
+        load_revisions(script)
+        revisions = list(script.walk_revisions())
+    except MigrationScriptError as error:
+        raise LintUsageError(str(error)) from None
+    except CommandError as error:
+        raise LintUsageError(f"cannot read the Alembic project: {error}") from None
+    if len(script.get_heads()) > 1:
+        # `alembic upgrade head` would refuse this history; say so before a deploy does
+        raise LintUsageError(heads_message(script))
     return [
         MigrationFile(r.revision, tuple(r._normalized_down_revisions), r.path, r.module)
         for r in revisions

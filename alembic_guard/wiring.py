@@ -15,6 +15,7 @@ calls later, on that instance only:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,12 +23,14 @@ from alembic.config import Config
 from alembic.operations import ops
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
 from sqlalchemy.engine import make_url
 
 from . import plugin
 from .config import GuardSettings, load_settings
 from .drift import readable_diffs
 from .errors import GuardWiringError, PreflightError, UpgradeBlocked
+from .lost_connection import reported
 from .messages import notice
 from .ops.notes import add_note, place_notes, remove_notes
 from .safety.context import RuleContext
@@ -35,6 +38,7 @@ from .safety.preflight import evaluate_records, preflight_steps, rule_dialect, r
 from .safety.recording import RecordedOp
 from .safety.report import format_json, format_text
 from .safety.rules import Finding
+from .scripts_loading import heads_error, load_revisions
 
 SETTINGS_OPTION = "alembic_guard_settings"
 #: config.attributes key: run the pre-flight, store findings there, run nothing
@@ -225,6 +229,11 @@ def _is_upgrade(environment: EnvironmentContext) -> bool:
     return _is_command(environment, "upgrade")
 
 
+def _compares(environment: EnvironmentContext) -> bool:
+    """``alembic check`` / ``revision --autogenerate``: the run only reads the database."""
+    return _is_command(environment, "check") or _is_command(environment, "revision")
+
+
 def _run_preflight(
     environment: EnvironmentContext, settings: GuardSettings, arguments: dict[str, Any]
 ) -> None:
@@ -288,7 +297,7 @@ def _set_timeouts(environment: EnvironmentContext, settings: GuardSettings) -> d
 
 def _restore_timeouts(environment: EnvironmentContext, replaced: dict[str, str]) -> None:
     connection = environment.get_context().connection
-    if not replaced or connection is None or connection.closed:
+    if not replaced or connection is None or connection.closed or connection.invalidated:
         return
     for name, value in replaced.items():
         connection.exec_driver_sql(
@@ -305,6 +314,8 @@ def configure(context: Any) -> GuardedEnvironment:
     existing = environment.__dict__.get("_alembic_guard")
     if isinstance(existing, GuardedEnvironment):
         return existing
+    # a migration that fails to import is named here, before Alembic's traceback would be
+    load_revisions(environment.script)
     settings = load_settings(environment.config, environment.get_x_argument(as_dictionary=False))
     plugin.ensure_registered()
     guarded = GuardedEnvironment(environment, settings)
@@ -319,17 +330,49 @@ def configure(context: Any) -> GuardedEnvironment:
         original_configure(*args, **options)
 
     def run_migrations_with_guard(**kw: Any) -> None:
+        try:
+            guarded_run(**kw)
+        except CommandError as error:
+            # Alembic's "multiple heads" / "not up to date", with the heads and their files
+            named = heads_error(environment.script, error)
+            if named is None:
+                raise
+            raise named from None
+
+    def guarded_run(**kw: Any) -> None:
+        connection = environment.get_context().connection
+        upgrade = _is_upgrade(environment)
         preflight_only = bool(environment.config.attributes.get(PREFLIGHT_ONLY))
-        if _is_upgrade(environment) and (preflight_only or settings.mode != "off"):
-            _run_preflight(environment, settings, kw)
+        if upgrade and (preflight_only or settings.mode != "off"):
+            with reported(
+                "running the upgrade pre-flight (reading the database before any migration runs)",
+                "nothing was applied",
+                connection,
+            ):
+                _run_preflight(environment, settings, kw)
             if preflight_only:
                 # check_upgrade(): judge, never run
                 return
-        replaced = _set_timeouts(environment, settings) if _is_upgrade(environment) else {}
-        try:
-            original_run(**kw)
-        finally:
+        replaced: dict[str, str] = {}
+        if upgrade:
+            with reported(
+                "setting lock_timeout before the migrations", "nothing was applied", connection
+            ):
+                replaced = _set_timeouts(environment, settings)
+        if upgrade or not _compares(environment):
+            # a migration's own SQL failing is Alembic's to report
+            try:
+                original_run(**kw)
+            except BaseException:
+                # a failed PostgreSQL transaction refuses every statement until its rollback
+                # (which reverts the SETs too): restoring must not hide the migration's error
+                with suppress(Exception):
+                    _restore_timeouts(environment, replaced)
+                raise
             _restore_timeouts(environment, replaced)
+            return
+        with reported("comparing the database with the models", "nothing was written", connection):
+            original_run(**kw)
 
     environment.configure = configure_with_guard  # type: ignore[method-assign]
     environment.run_migrations = run_migrations_with_guard  # type: ignore[method-assign]

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..canonical import escape_text_binds, named_dialect
+from ..lost_connection import is_lost
 
 #: statement timeout for the guard's own data checks
 DATA_CHECK_TIMEOUT_MS = 5000
@@ -133,13 +134,16 @@ class RuleContext:
     def rows(
         self, sql: str, params: Mapping[str, Any] | None = None
     ) -> list[tuple[Any, ...]] | None:
-        """Run a read-only query; None when it fails or times out."""
+        """Run a read-only query; None when it fails or times out (a lost connection raises)."""
         if self.connection is None:
             return None
         try:
             with self._bounded():
                 return [tuple(r) for r in self.connection.execute(text(sql), dict(params or {}))]
-        except Exception:
+        except Exception as error:
+            if is_lost(error, self.connection):
+                # not an unknown answer: nothing else can run on this connection
+                raise
             return None
 
     @contextmanager
@@ -171,5 +175,6 @@ class RuleContext:
         finally:
             if savepoint.is_active:
                 savepoint.rollback()
-            if mysql and previous is not None:
+            # a lost connection takes the session's setting with it (and must stay the error)
+            if mysql and previous is not None and not self.connection.invalidated:
                 self.connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")

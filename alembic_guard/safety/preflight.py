@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 
 from ..config import GuardSettings
 from ..errors import PreflightError
+from ..lost_connection import is_lost
 from .allowing import revision_allowances
 from .context import RuleContext
 from .recording import RecordedOp, record_upgrade
@@ -125,6 +126,9 @@ def evaluate_records(
             except PreflightError:
                 raise
             except Exception as error:
+                if is_lost(error, rule_context.connection):
+                    # not the rule's fault; the caller says what was being done
+                    raise
                 raise PreflightError(
                     f"Rule {rule.code} {rule.name} failed on revision {record.revision} "
                     f"({record.path}, line {record.line}), {describe(record.op)}: "
