@@ -28,13 +28,13 @@ from functools import lru_cache
 from typing import Any, ClassVar, cast
 
 import sqlglot
-from sqlalchemy import Table, bindparam, text
+from sqlalchemy import Table, bindparam, create_engine, text
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from .errors import GuardError
+from .errors import ConnectionLost, GuardError
+from .lost_connection import is_lost
 
 log = logging.getLogger(__name__)
 
@@ -751,6 +751,14 @@ class PostgresqlCanonicalizer(Canonicalizer):
 _SCRATCH_VIEW = "alembic_guard_scratch_view_{}"
 
 
+def _own_connection(connection: Connection) -> Connection:
+    """A second session to the same database, outside the caller's pool: a caller's pool
+    may hold one connection only (and that one is busy with this comparison).  The new
+    pool has the same creation arguments and pool events (``Pool.recreate``)."""
+    engine = create_engine(connection.engine.url, pool=connection.engine.pool.recreate())
+    return engine.connect()
+
+
 @contextmanager
 def rolled_back_on_error(connection: Connection) -> Iterator[None]:
     """A savepoint kept on success, rolled back (and the error re-raised) on failure."""
@@ -767,9 +775,9 @@ def rolled_back_on_error(connection: Connection) -> Iterator[None]:
 def raise_if_lost(connection: Connection, exc: Exception, left: str = "") -> None:
     """A dead connection (killed, server gone) is not a refusal to fall back from: every
     later query would fail too.  Say so in one paragraph; ``left`` names what stayed."""
-    if not (connection.invalidated or (isinstance(exc, DBAPIError) and exc.connection_invalidated)):
+    if not is_lost(exc, connection):
         return
-    raise GuardError(
+    raise ConnectionLost(
         f"alembic_guard lost the database connection while it asked the database how it "
         f"writes the models' CHECK expressions and views ({str(exc).splitlines()[0]}). "
         + (
@@ -854,7 +862,7 @@ class MysqlCanonicalizer(Canonicalizer):
             self.connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {probe} (x INTEGER)")
             self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE {probe}")
             database = self.connection.exec_driver_sql("SELECT DATABASE()").scalar()
-            scratch = self.connection.engine.connect()
+            scratch = _own_connection(self.connection)
         except Exception as exc:
             raise_if_lost(self.connection, exc)
             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
@@ -866,6 +874,7 @@ class MysqlCanonicalizer(Canonicalizer):
         finally:
             left = self._drop_views(scratch, database, created)
             scratch.close()
+            scratch.engine.dispose()
             if left:
                 raise GuardError(
                     f"alembic_guard could not drop its scratch views {', '.join(left)} "
@@ -928,7 +937,8 @@ class MysqlCanonicalizer(Canonicalizer):
             if not scratch.invalidated:
                 scratch.exec_driver_sql(statement)
                 return []
-            with self.connection.engine.connect() as fresh:
+            scratch.close()  # gives its pool slot back for the new connection
+            with scratch.engine.connect() as fresh:
                 fresh.exec_driver_sql(statement)
             return []
         except Exception as exc:
