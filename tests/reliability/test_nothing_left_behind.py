@@ -29,6 +29,7 @@ from click.testing import CliRunner
 
 import alembic_guard
 from alembic_guard import cli
+from alembic_guard.canonical import ViewRequest, canonicalizer_for
 from alembic_guard.errors import UpgradeBlocked
 from alembic_guard.views import View
 from tests.helpers import catalog_state
@@ -188,6 +189,24 @@ def test_a_callers_connection_keeps_its_transaction_and_its_writes(dialect, save
             transaction.rollback()
         with engine.connect() as connection:
             assert connection.exec_driver_sql("SELECT count(*) FROM items").scalar() == 0
+    finally:
+        engine.dispose()
+    assert catalog_state.differences(before, catalog_state.take(dialect.url)) == []
+
+
+@pytest.mark.dialects("postgresql", "mariadb")
+def test_a_one_connection_pool_still_gets_the_databases_rendering(dialect):
+    """MariaDB renders views on a second session; it must not wait for a slot in the
+    caller's pool, which may hold only the connection the comparison runs on."""
+    build_all(dialect)
+    before = catalog_state.take(dialect.url)
+    engine = sa.create_engine(dialect.url, pool_size=1, max_overflow=0, pool_timeout=1)
+    try:
+        with engine.connect() as connection:
+            rendered = canonicalizer_for(connection).view_definitions(
+                [ViewRequest("everything", None, "SELECT * FROM items")]
+            )
+        assert rendered[0] is not None and "price" in rendered[0].definition
     finally:
         engine.dispose()
     assert catalog_state.differences(before, catalog_state.take(dialect.url)) == []
