@@ -29,7 +29,7 @@ from .safety.context import RuleContext
 from .safety.preflight import evaluate_records, rule_dialect, rules_for
 from .safety.recording import record_upgrade
 from .safety.rules import Finding
-from .scripts_loading import describe_load_error, heads_message, load_revisions
+from .scripts_loading import describe_load_error, forked_heads, heads_message, load_revisions
 
 
 class LintUsageError(GuardError):
@@ -96,8 +96,9 @@ def files_from_project(config: Config) -> list[MigrationFile]:
         raise LintUsageError(str(error)) from None
     except CommandError as error:
         raise LintUsageError(f"cannot read the Alembic project: {error}") from None
-    if len(script.get_heads()) > 1:
+    if forked_heads(script):
         # `alembic upgrade head` would refuse this history; say so before a deploy does
+        # (labelled branches are intended, and linted)
         raise LintUsageError(heads_message(script))
     return [
         MigrationFile(r.revision, tuple(r._normalized_down_revisions), r.path, r.module)

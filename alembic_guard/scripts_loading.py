@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
+from alembic.script import Script, ScriptDirectory
 from alembic.script.revision import MultipleHeads, RevisionError
 from alembic.util import CommandError
 
@@ -74,9 +74,21 @@ def load_revisions(script: ScriptDirectory) -> None:
         raise MigrationScriptError(describe_load_error(error, locations(script))) from None
 
 
+def forked_heads(script: ScriptDirectory) -> list[Script]:
+    """Heads that share their branch labels (usually: none): a fork nobody meant, such as
+    two revisions written on two git branches.  The heads of labelled branches
+    (``alembic revision --head=base --branch-label=...``) are intended and not listed."""
+    by_labels: dict[frozenset[str], list[Script]] = {}
+    for head in script.get_revisions("heads"):
+        if head is not None:
+            by_labels.setdefault(frozenset(head.branch_labels), []).append(head)
+    forked = [head for heads in by_labels.values() if len(heads) > 1 for head in heads]
+    return sorted(forked, key=lambda head: head.revision)
+
+
 def heads_message(script: ScriptDirectory) -> str:
     """The heads of a forked history, with their files, and the way to join them."""
-    heads = sorted(script.get_revisions("heads"), key=lambda s: s.revision)
+    heads = forked_heads(script)
     named = " and ".join(f"{head.revision} ({head.path})" for head in heads)
     return (
         f"The migration history has {len(heads)} heads: {named}; they were written in "
@@ -91,7 +103,7 @@ def heads_error(script: ScriptDirectory, error: CommandError) -> MigrationScript
     if isinstance(error, GuardError):
         return None
     about_heads = isinstance(error.__cause__, MultipleHeads) or str(error) == _NOT_UP_TO_DATE
-    if not about_heads or len(script.get_heads()) < 2:
+    if not about_heads or not forked_heads(script):
         return None
     said = str(error).rstrip(".")
     return MigrationScriptError(f"{said}. {heads_message(script)}")

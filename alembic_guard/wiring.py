@@ -314,8 +314,6 @@ def configure(context: Any) -> GuardedEnvironment:
     existing = environment.__dict__.get("_alembic_guard")
     if isinstance(existing, GuardedEnvironment):
         return existing
-    # a migration that fails to import is named here, before Alembic's traceback would be
-    load_revisions(environment.script)
     settings = load_settings(environment.config, environment.get_x_argument(as_dictionary=False))
     plugin.ensure_registered()
     guarded = GuardedEnvironment(environment, settings)
@@ -330,6 +328,10 @@ def configure(context: Any) -> GuardedEnvironment:
         original_configure(*args, **options)
 
     def run_migrations_with_guard(**kw: Any) -> None:
+        # a migration that fails to import is named here, before Alembic's traceback would
+        # be; not earlier in configure(): env.py's own setup (sys.path, app settings) that
+        # the migrations may need runs between the two
+        load_revisions(environment.script)
         try:
             guarded_run(**kw)
         except CommandError as error:

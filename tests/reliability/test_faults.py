@@ -285,6 +285,27 @@ def test_two_heads_are_named_with_their_files(armed: AlembicProject, dialect: Da
     assert sorted((armed.script_location / "versions").glob("*.py")) == scripts
 
 
+@pytest.mark.dialects("sqlite")
+def test_labelled_branches_are_intended_heads(armed: AlembicProject, dialect: Database) -> None:
+    """Heads of labelled branches are Alembic's intended multi-head layout: linted and
+    upgraded (``upgrade heads``), not reported as a fork."""
+    armed.write_revision("r2", "r1", GOOD_PENDING, extra='branch_labels = ("app",)')
+    armed.write_revision(
+        "r3",
+        "r1",
+        'op.create_table("other_table", sa.Column("id", sa.Integer, primary_key=True))',
+        extra='branch_labels = ("reports",)',
+    )
+    lint = faults.run("alembic-guard", "lint", "-c", str(armed.ini), cwd=armed.root)
+    assert lint.returncode == 0, faults.output(lint)
+    upgrade = faults.run("alembic", "-c", str(armed.ini), "upgrade", "heads", cwd=armed.root)
+    assert upgrade.returncode == 0, faults.output(upgrade)
+    assert "heads" not in faults.output(upgrade)
+    with dialect.engine.connect() as connection:
+        versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars()
+        assert sorted(versions) == ["r2", "r3"]
+
+
 @pytest.mark.dialects("postgresql")
 def test_a_failing_migration_keeps_its_own_error(armed: AlembicProject) -> None:
     """The guard gives lock_timeout back after the migrations; after a failed statement
