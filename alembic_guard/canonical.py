@@ -859,10 +859,18 @@ class MysqlCanonicalizer(Canonicalizer):
         token = uuid.uuid4().hex[:8]
         probe = self.quote(f"alembic_guard_probe_{token}")
         try:
+            database, read_only, sql_mode = self.connection.exec_driver_sql(
+                "SELECT DATABASE(), @@global.read_only, @@session.sql_mode"
+            ).one()
+            if read_only:
+                # a replica: temporary tables are allowed there, but a privileged role's
+                # scratch views would be real writes (and stray binlog transactions)
+                raise CannotCanonicalize("the server is read-only (read_only = ON)")
             self.connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {probe} (x INTEGER)")
             self.connection.exec_driver_sql(f"DROP TEMPORARY TABLE {probe}")
-            database = self.connection.exec_driver_sql("SELECT DATABASE()").scalar()
             scratch = _own_connection(self.connection)
+        except CannotCanonicalize:
+            raise
         except Exception as exc:
             raise_if_lost(self.connection, exc)
             raise CannotCanonicalize(str(exc).splitlines()[0]) from None
@@ -870,6 +878,8 @@ class MysqlCanonicalizer(Canonicalizer):
         try:
             if database is not None:
                 scratch.exec_driver_sql(f"USE {self.quote(str(database))}")
+            # the caller's sql_mode (ANSI_QUOTES, say) decides how the definitions parse
+            scratch.execute(text("SET SESSION sql_mode = :mode"), {"mode": sql_mode})
             return self._scratch_views(scratch, requests, token, created)
         finally:
             left = self._drop_views(scratch, database, created)
@@ -895,17 +905,20 @@ class MysqlCanonicalizer(Canonicalizer):
         quote = self.quote
         for index, request in enumerate(requests):
             name = _SCRATCH_VIEW.format(f"{token}_{index}")
+            # listed before it is made: a view the server made but whose confirmation
+            # was lost with the connection is dropped (IF EXISTS) too
+            created[name] = index
             try:
                 scratch.exec_driver_sql(
                     driver_sql(scratch, f"CREATE VIEW {quote(name)} AS {request.sql}")
                 )
             except Exception as exc:
-                raise_if_lost(scratch, exc, _DROPPED_ELSEWHERE if created else "")
+                raise_if_lost(scratch, exc, _DROPPED_ELSEWHERE)
+                del created[name]
                 if _is_privilege_error(exc):
                     raise CannotCanonicalize(str(exc).splitlines()[0]) from None
                 log.info("alembic_guard: database rejected scratch view: %s", exc)
                 continue
-            created[name] = index
         if created:
             try:
                 rows = scratch.execute(

@@ -229,3 +229,34 @@ def test_the_preflight_blocks_with_its_own_message(dialect, mode, tmp_path):
         (f.code, f.message) for f in expected_findings
     ]
     assert catalog_state.take(dialect.url) == before
+
+
+@pytest.mark.dialects("mariadb")
+def test_a_read_only_server_is_not_written_by_a_role_that_could(dialect, tmp_path):
+    """A replica (``read_only = ON``) still lets a privileged role write, and a scratch view
+    would be a real write there (a stray transaction in the binlog): the guard creates no
+    view, falls back to parsing with its note, and gives the writable answer."""
+    build(dialect.url)
+    expected, _ = check(dialect.project(tmp_path / "rw"), models(changed=True))
+    before = catalog_state.take(dialect.url)
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append(statement)
+
+    with dialect.engine.connect() as connection:
+        connection.exec_driver_sql("SET GLOBAL read_only = ON")
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        found, output = check(dialect.project(tmp_path / "replica"), models(changed=True))
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+        with dialect.engine.connect() as connection:
+            connection.exec_driver_sql("SET GLOBAL read_only = OFF")
+    assert found == expected
+    assert output.count(FALLBACK_NOTE) == 1 and "read_only = ON" in output
+    # session-private temporary tables (the CHECKs' scratch copies) are what a read-only
+    # server allows every role; anything else would be a write
+    ddl = [s for s in sent if s.lstrip().upper().startswith(("CREATE", "DROP", "ALTER"))]
+    assert ddl and all(" TEMPORARY TABLE " in s.upper() for s in ddl), ddl
+    assert catalog_state.differences(before, catalog_state.take(dialect.url)) == []
