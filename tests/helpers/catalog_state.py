@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -230,7 +231,15 @@ def kill_when(pattern: str, admin_url: str) -> None:
                     {"pid": dbapi.info.backend_pid},  # type: ignore[union-attr]
                 )
             else:
-                other.exec_driver_sql(f"KILL {int(dbapi.thread_id())}")  # type: ignore[union-attr]
+                own = int(dbapi.thread_id())  # type: ignore[union-attr]
+                other.exec_driver_sql(f"KILL CONNECTION {own}")
+                # KILL returns at once: wait until the server has let the connection go,
+                # so the statement about to run is the one that fails
+                gone = f"SELECT count(*) FROM information_schema.PROCESSLIST WHERE ID = {own}"
+                for _ in range(1000):
+                    if not other.exec_driver_sql(gone).scalar():
+                        break
+                    time.sleep(0.01)
         admin.dispose()
 
     sa.event.listen(sa.engine.Engine, "before_cursor_execute", kill)

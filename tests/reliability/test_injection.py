@@ -2,7 +2,9 @@
 parameters, and any name the guard must write into SQL goes through the dialect's
 identifier preparer.  A canary table ``t`` survives ``alembic check``, autogenerate,
 ``alembic-guard diff`` and the pre-flight, and a statement recorder shows that no
-catalog query of the guard carries a payload in its SQL text."""
+catalog query of the guard carries a payload in its SQL text.  The recorder is the real
+proof on MariaDB and SQLite: their drivers run one statement per call, so an injected
+``DROP TABLE t`` could not run there even if a name reached the SQL text."""
 
 from __future__ import annotations
 
@@ -148,8 +150,6 @@ def assert_bound(dialect, recorder: Recorder, what: str, *, schema_in_text: bool
 def test_names_carrying_sql_never_run(dialect, tmp_path):
     build(dialect)
     project = dialect.project(tmp_path / "project")
-    entry_points = 0
-
     with recording() as recorder:
         try:
             project.check(models(dialect.name))
@@ -158,7 +158,6 @@ def test_names_carrying_sql_never_run(dialect, tmp_path):
             assert dialect.name == "mariadb"
     assert_canary(dialect)
     assert_bound(dialect, recorder, "alembic check")
-    entry_points += 1
 
     with recording() as recorder:
         script = project.revision(models(dialect.name, changed=True), "changed")
@@ -167,7 +166,6 @@ def test_names_carrying_sql_never_run(dialect, tmp_path):
     text = script.read_text()
     assert 'v1 x"; DROP TABLE t; --' in text or "'v1 x\"; DROP TABLE t; --'" in text
     script.unlink()
-    entry_points += 1
 
     with recording() as recorder:
         args = ["diff", dialect.url, dialect.url]
@@ -179,7 +177,6 @@ def test_names_carrying_sql_never_run(dialect, tmp_path):
     assert "No differences." in result.output
     assert_canary(dialect)
     assert_bound(dialect, recorder, "alembic-guard diff")
-    entry_points += 1
 
     # the pre-flight: a hand-written migration touching every object; it is blocked
     body = "\n".join(
@@ -199,8 +196,6 @@ def test_names_carrying_sql_never_run(dialect, tmp_path):
         project.upgrade()
     assert_canary(dialect)
     assert_bound(dialect, recorder, "pre-flight")
-    entry_points += 1
-    assert entry_points * len(PAYLOADS) == 12
 
 
 @pytest.mark.dialects("sqlite")
