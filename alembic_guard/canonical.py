@@ -598,11 +598,24 @@ def driver_sql(connection: Connection, statement: str) -> str:
 
 def named_dialect(dialect: Dialect) -> Dialect:
     """A named-paramstyle twin of ``dialect``: its compiler writes ``%`` once, as the
-    database reads it (format-style drivers' compilers double it)."""
-    plain = cast(Any, type(dialect))(paramstyle="named")
-    if getattr(dialect, "is_mariadb", False):
+    database reads it (format-style drivers' compilers double it).  It copies what the
+    compilers read of a connected dialect: MariaDB-ness and the server version."""
+    return _named_twin(
+        cast(Any, type(dialect)),
+        bool(getattr(dialect, "is_mariadb", False)),
+        dialect.server_version_info,
+    )
+
+
+@lru_cache(maxsize=64)
+def _named_twin(
+    dialect_class: Any, is_mariadb: bool, server_version: tuple[Any, ...] | None
+) -> Dialect:
+    # cached: it is asked for every rendered expression and scratch statement of a run
+    plain = dialect_class(paramstyle="named")
+    if is_mariadb:
         plain.is_mariadb = True
-    plain.server_version_info = dialect.server_version_info
+    plain.server_version_info = server_version
     return cast(Dialect, plain)
 
 
