@@ -371,7 +371,13 @@ def configure(context: Any) -> GuardedEnvironment:
                 with suppress(Exception):
                     _restore_timeouts(environment, replaced)
                 raise
-            _restore_timeouts(environment, replaced)
+            with reported(
+                "giving lock_timeout back after the migrations",
+                "the migrations ran, but their transaction may not have been committed; "
+                "`alembic current` shows where the database is",
+                connection,
+            ):
+                _restore_timeouts(environment, replaced)
             return
         with reported("comparing the database with the models", "nothing was written", connection):
             original_run(**kw)
