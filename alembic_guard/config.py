@@ -158,7 +158,8 @@ class GuardSettings:
             "(PostgreSQL: inside a savepoint that is always rolled back; MariaDB/MySQL: "
             "dropped at once), `parse` compares parsed expressions only and never "
             "creates anything, `auto` asks the database and falls back to parsing when "
-            "the role cannot create temporary tables or the transaction is read-only.",
+            "the role cannot create temporary tables, the transaction is read-only or "
+            "(MariaDB/MySQL) the server is (`read_only`, a replica), with one note per run.",
         },
     )
     views: bool = field(
