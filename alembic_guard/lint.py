@@ -26,6 +26,7 @@ from .config import GuardSettings, load_settings
 from .errors import GuardError, MigrationScriptError, PreflightError
 from .safety.allowing import revision_allowances
 from .safety.context import RuleContext
+from .safety.pending import PendingSchema
 from .safety.preflight import evaluate_records, rule_dialect, rules_for
 from .safety.recording import record_upgrade
 from .safety.rules import Finding
@@ -169,10 +170,18 @@ def changed_since(ref: str, cwd: Path | None = None) -> set[str]:
     return {str((top / name).resolve()) for name in names if name}
 
 
-def _offline_context(dialect: str) -> MigrationContext:
-    return MigrationContext.configure(
-        dialect_name=dialect, opts={"as_sql": True, "output_buffer": io.StringIO()}
-    )
+#: what an AG001 finding says when a revision linted without a database reads one
+NO_DATABASE_LINT = (
+    "lint has no database to answer it (it judges the operations recorded up to there; "
+    "the upgrade pre-flight, which reads the database, judges the whole revision)"
+)
+
+
+def _lint_context(dialect: str) -> MigrationContext:
+    """An online migration context with no connection: a migration that refuses to run
+    offline (``if context.is_offline_mode(): raise``) is recorded as online, and the
+    first read of the database is where its recording ends."""
+    return MigrationContext.configure(dialect_name=dialect, opts={"output_buffer": io.StringIO()})
 
 
 def lint(
@@ -189,15 +198,18 @@ def lint(
     pending set together).
     """
     settings = settings or GuardSettings()
-    context = _offline_context(dialect)
+    context = _lint_context(dialect)
     findings: list[Finding] = []
+    # inspection answers as a fresh database upgraded through the history so far would
+    pending = PendingSchema(context.dialect.default_schema_name)
     for migration in migrations:
         allowed = revision_allowances(migration.module, migration.revision, migration.path)
         try:
-            records = record_upgrade(migration, context, allowed)
+            records = record_upgrade(
+                migration, context, allowed, pending=pending, without_database=NO_DATABASE_LINT
+            )
         except PreflightError as error:
-            message = str(error).replace(" Nothing was run.", "").split(" Once ")[0]
-            raise LintUsageError(message) from None
+            raise LintUsageError(str(error)) from None
         rule_context = RuleContext(
             dialect=rule_dialect(dialect),
             # the guard sets lock_timeout itself when it runs the upgrade

@@ -19,6 +19,10 @@ log = logging.getLogger("alembic_guard")
 def notice(config: Config | None, text: str) -> None:
     """Tell the user ``text`` once, prefixed with ``alembic_guard:``."""
     message = f"alembic_guard: {text}"
-    log.warning(message)
-    if config is not None:
-        config.print_stdout(message)
+    if config is None:
+        log.warning(message)
+        return
+    config.print_stdout(message)
+    # printed already: a WARNING here would print it again through Alembic's
+    # default logging (the root logger's console handler)
+    log.debug(message)

@@ -24,6 +24,7 @@ from alembic.operations import ops
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
 from alembic.util import CommandError
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from . import plugin
@@ -300,8 +301,9 @@ def _restore_timeouts(environment: EnvironmentContext, replaced: dict[str, str])
     if not replaced or connection is None or connection.closed or connection.invalidated:
         return
     for name, value in replaced.items():
-        connection.exec_driver_sql(
-            f"SELECT set_config('{name}', %(value)s, false)", {"value": value}
+        # bound through SQLAlchemy: every driver's placeholder style (asyncpg's $1 too)
+        connection.execute(
+            text("SELECT set_config(:name, :value, false)"), {"name": name, "value": value}
         )
 
 

@@ -20,6 +20,7 @@ first table, so canonicalisation is one batch, not one round trip per table.
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from alembic.util.sqla_compat import _get_constraint_final_name, all_table_check_constraints
 from sqlalchemy import CheckConstraint, Column, Table
+from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Dialect
 
 from ..canonical import (
@@ -110,21 +112,38 @@ def _compiled(constraint: CheckConstraint, dialect: Dialect) -> str:
 def model_checks(table: Table, dialect: Dialect) -> list[ModelCheck]:
     """The CHECKs ``CREATE TABLE`` would emit for ``table`` on ``dialect``."""
     compiler = SimpleNamespace(dialect=dialect)
-    found = []
+    found: dict[tuple[str | None, str], ModelCheck] = {}
     for constraint in all_table_check_constraints(table):
         rule = constraint._create_rule
         # Boolean/Enum(create_constraint=True) emit a CHECK only where the type is not native
         if rule is not None and not rule(compiler):
             continue
-        found.append(
-            ModelCheck(
-                constraint,
-                table,
-                _get_constraint_final_name(constraint, dialect),
-                _compiled(constraint, dialect),
-            )
+        check = ModelCheck(
+            constraint,
+            table,
+            _get_constraint_final_name(constraint, dialect),
+            _compiled(constraint, dialect),
         )
-    return sorted(found, key=lambda c: (c.name or "", c.sqltext))
+        # CheckConstraint(table.c.x.in_(...)) in a migration that imports the models attaches
+        # a second copy to the model table: the same name and rule is one constraint
+        # (unnamed ones stay apart: two equal unnamed CHECKs are two constraints)
+        found.setdefault(
+            (check.name, check.sqltext) if check.name else (None, str(len(found))), check
+        )
+    return sorted(found.values(), key=lambda c: (c.name or "", c.sqltext))
+
+
+_JSON_VALID = re.compile(r"json_valid\(\s*`?(?P<column>[^`()]+)`?\s*\)", re.I)
+
+
+def implied_by_type(db: DbCheck, table: Table) -> bool:
+    """MariaDB adds ``CHECK (json_valid(col))`` to every JSON column by itself: the type
+    implies it, as a non-native Boolean implies its CHECK."""
+    match = _JSON_VALID.fullmatch(db.sqltext.strip())
+    if match is None or db.column is None or db.column != match.group("column"):
+        return False
+    column = table.columns.get(db.column)
+    return column is not None and isinstance(column.type, sa_types.JSON)
 
 
 def _same(model: ModelCheck, db: DbCheck, dialect: str) -> bool:
@@ -176,7 +195,11 @@ class CheckComparison:
         pairings: list[_Pairing] = []
         to_restore: list[tuple[Table, DbCheck]] = []
         for table in self.autogen_context.sorted_tables:
-            db = list(self.checks_in(table.schema).get(table.name, ()))
+            db = [
+                check
+                for check in self.checks_in(table.schema).get(table.name, ())
+                if not implied_by_type(check, table)
+            ]
             model = model_checks(table, self.dialect)
             if db or model:
                 pairings.append(self._pair(table, model, db))

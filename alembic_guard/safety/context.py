@@ -149,32 +149,44 @@ class RuleContext:
     @contextmanager
     def _bounded(self) -> Iterator[None]:
         assert self.connection is not None
-        savepoint = (
-            self.connection.begin_nested()
-            if self.connection.in_transaction()
-            else self.connection.begin()
-        )
-        mysql = self.dialect == "mysql"
-        mariadb = mysql and getattr(self.connection.dialect, "is_mariadb", False)
-        # MariaDB counts seconds in max_statement_time, MySQL milliseconds in max_execution_time
-        variable = "max_statement_time" if mariadb else "max_execution_time"
-        limit = DATA_CHECK_TIMEOUT_MS / 1000 if mariadb else DATA_CHECK_TIMEOUT_MS
-        previous = None
-        try:
-            if self.dialect == "postgresql":
-                # both reverted with the savepoint; read-only stops a pasted expression
-                # (a CHECK condition) from calling nextval() or any other write
-                self.connection.exec_driver_sql("SET LOCAL transaction_read_only = on")
-                self.connection.exec_driver_sql(
-                    f"SET LOCAL statement_timeout = {DATA_CHECK_TIMEOUT_MS}"
-                )
-            elif mysql:
-                previous = self.connection.exec_driver_sql(f"SELECT @@{variable}").scalar()
-                self.connection.exec_driver_sql(f"SET SESSION {variable} = {limit}")
+        with read_only(self.connection):
             yield
-        finally:
-            if savepoint.is_active:
-                savepoint.rollback()
-            # a lost connection takes the session's setting with it (and must stay the error)
-            if mysql and previous is not None and not self.connection.invalidated:
-                self.connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")
+
+
+@contextmanager
+def read_only(connection: Connection) -> Iterator[None]:
+    """A savepoint (or transaction) that is always rolled back, read-only where the
+    database can make it so, with the data checks' statement timeout."""
+    savepoint = connection.begin_nested() if connection.in_transaction() else connection.begin()
+    name = connection.dialect.name
+    mysql = name in ("mysql", "mariadb")
+    mariadb = mysql and getattr(connection.dialect, "is_mariadb", False)
+    # MariaDB counts seconds in max_statement_time, MySQL milliseconds in max_execution_time
+    variable = "max_statement_time" if mariadb else "max_execution_time"
+    limit = DATA_CHECK_TIMEOUT_MS / 1000 if mariadb else DATA_CHECK_TIMEOUT_MS
+    previous = None
+    query_only = False
+    try:
+        if name == "postgresql":
+            # both reverted with the savepoint; read-only stops a pasted expression
+            # (a CHECK condition) from calling nextval() or any other write
+            connection.exec_driver_sql("SET LOCAL transaction_read_only = on")
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {DATA_CHECK_TIMEOUT_MS}")
+        elif mysql:
+            previous = connection.exec_driver_sql(f"SELECT @@{variable}").scalar()
+            connection.exec_driver_sql(f"SET SESSION {variable} = {limit}")
+        elif name == "sqlite":
+            # a connection setting, not transactional: given back below
+            query_only = not connection.exec_driver_sql("PRAGMA query_only").scalar()
+            if query_only:
+                connection.exec_driver_sql("PRAGMA query_only = 1")
+        yield
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        # a lost connection takes the session's setting with it (and must stay the error)
+        if not connection.invalidated and not connection.closed:
+            if mysql and previous is not None:
+                connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")
+            elif query_only:
+                connection.exec_driver_sql("PRAGMA query_only = 0")

@@ -14,6 +14,7 @@ from ..errors import PreflightError
 from ..lost_connection import is_lost
 from .allowing import revision_allowances
 from .context import RuleContext
+from .pending import PendingSchema
 from .recording import RecordedOp, record_upgrade
 from .rules import Finding, Problem, Rule, Severity, all_rules, with_severity
 
@@ -138,6 +139,9 @@ def evaluate_records(
             for problem in problems:
                 if isinstance(problem, str):
                     problem = Problem(problem)
+                message = problem.message
+                if problem.severity is Severity.WARNING and rule.severity is Severity.ERROR:
+                    message += _small_table_note(record.op, rule_context)
                 findings.append(
                     (
                         record,
@@ -145,7 +149,7 @@ def evaluate_records(
                             code=rule.code,
                             name=rule.name,
                             severity=problem.severity or rule.severity,
-                            message=problem.message,
+                            message=message,
                             why=rule.why,
                             safe_alternative=rule.safe_alternative,
                             revision=record.revision,
@@ -153,11 +157,27 @@ def evaluate_records(
                             line=record.line,
                             operation=describe(record.op),
                             allowed_reason=record.allowed.get(rule.code),
+                            note=record.note,
                         ),
                     )
                 )
         _remember(record.op, rule_context)
     return findings
+
+
+def _small_table_note(op: ops.MigrateOperation, context: RuleContext) -> str:
+    """Why an error became a warning, when the table was small: its row count."""
+    table = getattr(op, "table_name", None) or getattr(op, "source_table", None)
+    if context.small_table_rows <= 0 or not isinstance(table, str):
+        return ""
+    schema = getattr(op, "schema", None)
+    rows = context.table_rows(schema, table)
+    if rows is None or rows >= context.small_table_rows:
+        return ""
+    return (
+        f" ({table} holds {rows} row{'' if rows == 1 else 's'}, fewer than "
+        f"small_table_rows = {context.small_table_rows}: a warning, not an error)"
+    )
 
 
 def evaluate(records: Iterable[RecordedOp], rule_context: RuleContext) -> list[Finding]:
@@ -194,12 +214,14 @@ def preflight_steps(
     settings = settings or GuardSettings()
     skip = _grandfathered(context, settings)
     records: list[RecordedOp] = []
+    # what earlier pending revisions create, for the reads of later ones
+    pending = PendingSchema(context.dialect.default_schema_name)
     for step in steps:
         if not step.is_upgrade or step.revision.revision in skip:
             continue
         script = step.revision
         allowed = revision_allowances(script.module, script.revision, script.path)
-        records.extend(record_upgrade(script, context, allowed, arguments))
+        records.extend(record_upgrade(script, context, allowed, arguments, pending=pending))
     online = not context.as_sql
     rule_context = RuleContext(
         dialect=rule_dialect(context.dialect.name),

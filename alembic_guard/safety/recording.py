@@ -3,17 +3,19 @@
 All ``op.xxx()`` calls go through :meth:`Operations.invoke`; the recorder
 replaces it on a private :class:`Operations` instance installed as the
 ``alembic.op`` proxy.  ``op.batch_alter_table`` yields a recording batch,
-``op.get_context()`` a read-only view of the migration context whose
+``op.get_context()`` a view of the migration context whose
 ``autocommit_block()`` only marks the operations inside it, and
-``op.get_bind()`` a connection stand-in that records ``execute()`` calls as
-SQL operations and returns no rows.  Anything else a migration asks of the
-database stops the pre-flight with a message naming the file and line,
-because answering it would mean running the migration.
+``op.get_bind()`` (also ``context.get_bind()``) a connection stand-in
+(:mod:`.bind`): reads run for real, read-only and rolled back, writes are
+recorded.  What the recorder cannot answer ends the recording of that one
+revision: it becomes a :class:`NotRecordedOp`, which rule AG001 reports, and
+the other revisions are recorded and judged as usual.
 """
 
 from __future__ import annotations
 
 import contextlib
+import linecache
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,8 +24,15 @@ from typing import Any
 
 from alembic.operations import BatchOperations, Operations, ops
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspection
 
 from ..errors import PreflightError
+from .bind import RecordingConnection, RecordingStopped
+from .pending import PendingSchema
+from .reads import ReadScope
+
+#: why a revision's reads cannot be answered when there is no connection
+NO_DATABASE_OFFLINE = "an offline (--sql) upgrade has no database to answer it"
 
 
 @dataclass
@@ -38,16 +47,44 @@ class RecordedOp:
     in_autocommit_block: bool = False
     #: rule code -> the reason it was allowed for this operation
     allowed: dict[str, str] = field(default_factory=dict)
+    #: what the reader of a finding should know about how the revision was recorded
+    note: str | None = None
+
+
+class NotRecordedOp(ops.MigrateOperation):
+    """The point where a revision's recording ended: what it asked, and why that had no answer.
+
+    Operations recorded before it are judged as usual; what the revision does after
+    it was not seen.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+    def to_diff_tuple(self) -> tuple[Any, ...]:
+        return ("not_recorded", self.reason)
 
 
 @dataclass
 class _RecorderState:
     revision: str
     path: str
+    pending: PendingSchema
+    connection: Any = None
     records: list[RecordedOp] = field(default_factory=list)
     batch_depth: int = 0
     autocommit_depth: int = 0
     allowed: list[dict[str, str]] = field(default_factory=list)
+    #: the first thing the recorder could not answer (the revision is not fully recorded)
+    stopped: RecordingStopped | None = None
+    stopped_at: int = 0
+    #: line of the first read made after earlier pending operations (which did not run)
+    stale_read_line: int | None = None
+    without_database: str = NO_DATABASE_OFFLINE
+    reads: ReadScope = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reads = ReadScope(self, self.connection, self.pending, self.without_database)
 
     def call_site(self) -> int:
         """Line of the innermost frame that belongs to the migration file."""
@@ -60,10 +97,14 @@ class _RecorderState:
             frame = frame.f_back  # type: ignore[assignment]
         return 0
 
-    def record(self, op: ops.MigrateOperation) -> None:
+    def _allowed_now(self) -> dict[str, str]:
         allowed: dict[str, str] = {}
         for scope in self.allowed:
             allowed.update(scope)
+        return allowed
+
+    def record(self, op: ops.MigrateOperation) -> None:
+        self.pending.apply(op)
         self.records.append(
             RecordedOp(
                 op=op,
@@ -72,9 +113,45 @@ class _RecorderState:
                 line=self.call_site(),
                 in_batch=self.batch_depth > 0,
                 in_autocommit_block=self.autocommit_depth > 0,
-                allowed=allowed,
+                allowed=self._allowed_now(),
             )
         )
+
+    def record_write(self, op: ops.MigrateOperation) -> None:
+        """A write through the bind; the same statement from the same line (a loop over
+        rows) is one operation."""
+        last = self.records[-1] if self.records else None
+        if (
+            last is not None
+            and isinstance(op, ops.ExecuteSQLOp)
+            and isinstance(last.op, ops.ExecuteSQLOp)
+            and last.line == self.call_site()
+            and _sql_key(last.op.sqltext) == _sql_key(op.sqltext)
+        ):
+            return
+        self.record(op)
+
+    def note_read(self) -> None:
+        if self.stale_read_line is None and self.pending.operations:
+            self.stale_read_line = self.call_site()
+
+    def stop(self, reason: str) -> RecordingStopped:
+        """The recorder cannot answer what the migration asks: end this revision's recording."""
+        line = self.call_site()
+        source = linecache.getline(self.path, line).strip() if line else ""
+        where = f"line {line} (`{source}`)" if source else f"line {line}"
+        stopped = RecordingStopped(f"{where} {reason}", line)
+        if self.stopped is None:
+            self.stopped = stopped
+            self.stopped_at = len(self.records)
+        return stopped
+
+
+def _sql_key(sqltext: Any) -> str:
+    try:
+        return str(getattr(sqltext, "text", None) or sqltext)
+    except Exception:
+        return repr(sqltext)
 
 
 _active: list[_RecorderState] = []
@@ -85,85 +162,14 @@ def active_recorder() -> _RecorderState | None:
     return _active[-1] if _active else None
 
 
-class _EmptyResult:
-    """What a recorded ``bind.execute()`` returns: a result with no rows."""
-
-    rowcount = 0
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def fetchall(self) -> list[Any]:
-        return []
-
-    def all(self) -> list[Any]:
-        return []
-
-    def fetchone(self) -> None:
-        return None
-
-    def first(self) -> None:
-        return None
-
-    def scalar(self) -> None:
-        return None
-
-    def scalar_one_or_none(self) -> None:
-        return None
-
-    def one_or_none(self) -> None:
-        return None
-
-    def scalars(self) -> _EmptyResult:
-        return self
-
-    def mappings(self) -> _EmptyResult:
-        return self
-
-    def close(self) -> None:
-        return None
-
-    def __getattr__(self, name: str) -> Any:
-        recorder = active_recorder()
-        where = (
-            f"revision {recorder.revision} ({recorder.path}, line {recorder.call_site()})"
-            if recorder is not None
-            else "a pending revision"
-        )
-        raise PreflightError(
-            f"Cannot pre-flight {where}: the migration reads a result of op.get_bind() "
-            f"(.{name}); during the pre-flight nothing runs, so there are no rows to read. "
-            f"Once the migration is reviewed, `alembic -x guard=warn upgrade ...` runs it "
-            f"without the check."
-        )
-
-
-class _RecordingBind:
-    """Stand-in for ``op.get_bind()``: statements are recorded, not sent."""
-
-    def __init__(self, state: _RecorderState, context: MigrationContext) -> None:
-        self._state = state
-        self.dialect = context.dialect
-
-    def execute(self, statement: Any, parameters: Any = None, **_: Any) -> _EmptyResult:
-        self._state.record(ops.ExecuteSQLOp(statement))
-        return _EmptyResult()
-
-    exec_driver_sql = execute
-
-    def __getattr__(self, name: str) -> Any:
-        line = self._state.call_site()
-        raise PreflightError(
-            f"Cannot pre-flight revision {self._state.revision} ({self._state.path}, "
-            f"line {line}): the migration uses op.get_bind().{name}, which would need the "
-            f"database while nothing may run yet. Use op.execute() for SQL so the pre-flight "
-            f"can see it, or, once the migration is reviewed, run `alembic -x guard=warn "
-            f"upgrade ...`."
-        )
+@inspection._inspects(RecordingConnection)
+def _inspect_recording_bind(bind: RecordingConnection) -> Any:
+    # sa.inspect(op.get_bind()): the database's catalog with the pending set's changes
+    return bind._state.reads.inspector(bind)
 
 
 class _RecordingContext:
-    """Read-only view of the MigrationContext handed to ``op.get_context()``."""
+    """The MigrationContext handed to ``op.get_context()``, without its way to the connection."""
 
     # nothing here can reach the connection: impl and environment_context could
     _passthrough = frozenset({"dialect", "as_sql", "opts", "config", "script"})
@@ -171,7 +177,7 @@ class _RecordingContext:
     def __init__(self, state: _RecorderState, context: MigrationContext) -> None:
         self._state = state
         self._context = context
-        self.bind = self.connection = _RecordingBind(state, context)
+        self.bind = self.connection = RecordingConnection(state, context.dialect)
 
     @contextlib.contextmanager
     def autocommit_block(self) -> Iterator[None]:
@@ -187,11 +193,9 @@ class _RecordingContext:
     def __getattr__(self, name: str) -> Any:
         if name in self._passthrough:
             return getattr(self._context, name)
-        line = self._state.call_site()
-        raise PreflightError(
-            f"Cannot pre-flight revision {self._state.revision} ({self._state.path}, "
-            f"line {line}): the migration calls op.get_context().{name}, which the "
-            f"pre-flight cannot answer without running it."
+        raise self._state.stop(
+            f"calls op.get_context().{name}, which the recorder cannot answer without "
+            f"running the migration"
         )
 
 
@@ -229,38 +233,117 @@ def _recording_operations(state: _RecorderState, context: MigrationContext) -> O
     return operations
 
 
+@contextlib.contextmanager
+def _environment_answering(
+    state: _RecorderState, recording_context: _RecordingContext, context: MigrationContext
+) -> Iterator[None]:
+    """``from alembic import context``: ``context.get_bind()`` / ``get_context()`` /
+    ``execute()`` answer as ``op`` does, and ``is_offline_mode()`` says whether the
+    run is offline.  Without a running env.py (lint) a bare environment stands in."""
+    import alembic.context as module
+    from alembic.config import Config
+    from alembic.runtime.environment import EnvironmentContext
+
+    installed = getattr(module, "_proxy", None) is not None
+    if not installed:
+        environment = EnvironmentContext(Config(), None, as_sql=bool(context.as_sql))  # type: ignore[arg-type]
+        environment._migration_context = context
+        environment._install_proxy()
+    names = ("get_bind", "get_context", "execute")
+    saved = {name: module.__dict__.get(name) for name in names}
+    module.__dict__.update(
+        get_bind=lambda: recording_context.bind,
+        get_context=lambda: recording_context,
+        execute=lambda sql, execution_options=None: recording_context.execute(
+            sql, execution_options
+        ),
+    )
+    try:
+        yield
+    finally:
+        if installed:
+            module.__dict__.update(saved)
+        else:
+            module._proxy._remove_proxy()  # type: ignore[attr-defined]
+
+
 def record_upgrade(
     script: Any,
     context: MigrationContext,
     allowed: dict[str, str] | None = None,
     arguments: dict[str, Any] | None = None,
+    *,
+    pending: PendingSchema | None = None,
+    without_database: str = NO_DATABASE_OFFLINE,
 ) -> list[RecordedOp]:
     """Record every operation of ``script.module.upgrade()``; execute nothing.
 
     ``allowed`` (rule code -> reason) applies to every operation of the revision.
+    ``pending`` carries what earlier revisions of the same run recorded, so that
+    reads and inspection see the tables they create.  A revision whose
+    recording ends early ends with a :class:`NotRecordedOp`.
     """
-    state = _RecorderState(revision=script.revision, path=script.path)
+    connection = None if context.as_sql else context.connection
+    state = _RecorderState(
+        revision=script.revision,
+        path=script.path,
+        pending=pending
+        if pending is not None
+        else PendingSchema(context.dialect.default_schema_name),
+        connection=connection,
+        without_database=without_database,
+    )
     if allowed:
         state.allowed.append(dict(allowed))
     operations = _recording_operations(state, context)
+    recording_context = operations.get_context()
     operations._install_proxy()
     _active.append(state)
     try:
-        # the keyword arguments env.py passes to run_migrations (multidb: engine_name)
-        script.module.upgrade(**(arguments or {}))
+        with _environment_answering(state, recording_context, context):  # type: ignore[arg-type]
+            # the keyword arguments env.py passes to run_migrations (multidb: engine_name)
+            script.module.upgrade(**(arguments or {}))
     except PreflightError:
         raise
+    except RecordingStopped:
+        pass  # state.stopped holds it
     except Exception as exc:
-        line = _traceback_line(exc, script.path)
-        raise PreflightError(
-            f"Cannot pre-flight revision {script.revision} ({script.path}, line {line}): "
-            f"its upgrade() raised {type(exc).__name__}: {exc}. Nothing was run. Once the "
-            f"migration is reviewed, `alembic -x guard=warn upgrade ...` runs it without the check."
-        ) from None
+        if state.stopped is None:
+            line = _traceback_line(exc, script.path)
+            source = linecache.getline(script.path, line).strip() if line else ""
+            state.stopped = RecordingStopped(
+                f"its upgrade() raised {type(exc).__name__}: {exc}"
+                + (f" at line {line} (`{source}`)" if source else f" at line {line}")
+                + " while it was recorded (if the migration is wrong, fix it; if it failed "
+                "on an answer the recorder gave, review the revision by hand)",
+                line,
+            )
+            state.stopped_at = len(state.records)
     finally:
         _active.pop()
         operations._remove_proxy()
-    return state.records
+        state.reads.close()
+    records = state.records
+    if state.stopped is not None:
+        records.insert(
+            state.stopped_at,
+            RecordedOp(
+                op=NotRecordedOp(state.stopped.reason),
+                revision=script.revision,
+                path=script.path,
+                line=state.stopped.line,
+                allowed=dict(allowed or {}),
+            ),
+        )
+    if state.stale_read_line is not None:
+        note = (
+            f"its reads of the database (from line {state.stale_read_line}) saw the tables as "
+            f"the pending set leaves them, but the rows as they were before the upgrade: "
+            f"the {state.pending.operations} earlier pending operations were recorded, not run"
+        )
+        for record in records:
+            record.note = note
+    return records
 
 
 def _traceback_line(exc: BaseException, path: str) -> int:

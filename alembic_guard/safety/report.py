@@ -30,6 +30,8 @@ def format_finding(finding: Finding) -> str:
         f"    why:       {finding.why}",
         f"    safe way:  {finding.safe_alternative}",
     ]
+    if finding.note is not None:
+        lines.append(f"    note:      {finding.note}")
     if finding.allowed_reason is None:
         lines.append(f"    to allow:  {finding.how_to_allow}")
     return "\n".join(lines)
@@ -69,6 +71,7 @@ def finding_dict(finding: Finding) -> dict[str, object]:
         "why": finding.why,
         "safe_alternative": finding.safe_alternative,
         "how_to_allow": finding.how_to_allow,
+        "note": finding.note,
     }
 
 

@@ -10,12 +10,14 @@ executes anything.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import sqlglot
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.sql.dml import Delete, Update
 from sqlalchemy.sql.elements import TextClause
 from sqlglot import exp
@@ -54,16 +56,28 @@ def _placeholder(dialect: Dialect) -> str:
     return "$1" if dialect.name == "postgresql" else "NULL"
 
 
+def _placeholders(pattern: re.Pattern[str], text: str, dialect: Dialect) -> str:
+    """Each parameter as a placeholder the parser reads: $1, $2, ... (numbered, as a
+    message quoting the statement should show them) on PostgreSQL."""
+    if _placeholder(dialect) != "$1":
+        return pattern.sub(_placeholder(dialect), text)
+    numbers = iter(range(1, 1 << 30))
+    return pattern.sub(lambda _: f"${next(numbers)}", text)
+
+
 def statement_text(sqltext: Any, dialect: Dialect) -> str:
     """The SQL an ``ExecuteSQLOp`` would send, as text (parameters as placeholders)."""
     if isinstance(sqltext, str):
         return sqltext
     if isinstance(sqltext, TextClause):
-        return _TEXT_BIND.sub(_placeholder(dialect), sqltext.text)
+        return _placeholders(_TEXT_BIND, sqltext.text, dialect)
     try:
-        return str(sqltext.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+        with warnings.catch_warnings():
+            # a write recorded from the bind carries no values: NULL literals are expected
+            warnings.simplefilter("ignore", SAWarning)
+            return str(sqltext.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     except Exception:  # a value with no literal form: a placeholder does as well
-        return _DRIVER_BIND.sub(_placeholder(dialect), str(sqltext.compile(dialect=dialect)))
+        return _placeholders(_DRIVER_BIND, str(sqltext.compile(dialect=dialect)), dialect)
 
 
 def classify(sqltext: Any, dialect: Dialect) -> list[Statement]:

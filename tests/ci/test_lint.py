@@ -165,10 +165,51 @@ def test_a_broken_migration_is_exit_2_naming_the_file(versions: Path):
     assert "Traceback" not in result.stderr
 
 
-def test_an_upgrade_that_raises_is_exit_2(versions: Path):
+def test_an_upgrade_that_raises_is_a_finding_and_the_rest_is_linted(versions: Path):
     migration(versions, "f6", "c3", "raise RuntimeError('boom')")
-    result = run("lint", str(versions))
-    assert result.returncode == 2 and "f6" in result.stderr and "boom" in result.stderr
+    migration(versions, "g7", "f6", 'op.drop_column("t", "d")')
+    result = run("lint", "--format", "json", str(versions))
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)
+    (raised,) = [f for f in found if f["code"] == "AG001"]
+    assert raised["revision"] == "f6" and "boom" in raised["message"]
+    assert any(f["code"] == "AG102" and f["revision"] == "g7" for f in found)
+    assert "guard=warn" not in result.stdout
+
+
+def test_online_only_and_reading_migrations_are_linted(versions: Path):
+    """Lint records as an online migration against no database: a migration that refuses
+    offline mode is recorded; inspection answers as the history so far would leave a
+    fresh database; a read of rows is where that revision's recording ends."""
+    migration(
+        versions,
+        "f6",
+        "c3",
+        "from alembic import context\n"
+        "if context.is_offline_mode():\n"
+        "    raise RuntimeError('requires an online migration')\n"
+        "insp = sa.inspect(op.get_bind())\n"
+        "if insp.has_table('audit') and not insp.has_table('nowhere'):\n"
+        "    op.drop_column('audit', 'id')\n"
+        "if op.get_bind().engine.name == 'postgresql':\n"
+        "    op.drop_table('t')",
+    )
+    migration(
+        versions,
+        "g7",
+        "f6",
+        "n = op.get_bind().execute(sa.text('SELECT count(*) FROM t')).scalar()\n"
+        "op.drop_column('t', 'x')",
+    )
+    result = run("lint", "--format", "json", str(versions))
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)
+    by_revision = {(f["revision"], f["code"]) for f in found}
+    assert ("f6", "AG102") in by_revision and ("f6", "AG101") in by_revision
+    assert ("f6", "AG001") not in by_revision
+    (read,) = [f for f in found if f["revision"] == "g7"]
+    assert read["code"] == "AG001" and "lint has no database" in read["message"]
+    assert "online migration" not in result.stdout + result.stderr
 
 
 def test_the_dialect_changes_the_rules(versions: Path):
@@ -187,9 +228,9 @@ def test_lint_reads_the_project_from_alembic_ini(tmp_path: Path):
 
 def test_rules_and_explain():
     listing = run("rules")
-    assert listing.returncode == 0 and listing.stdout.startswith("AG101  drop-table")
+    assert listing.returncode == 0 and listing.stdout.startswith("AG001  revision-not-checked")
     as_json = json.loads(run("rules", "--format", "json").stdout)
-    assert len(as_json) >= 23 and as_json[0]["code"] == "AG101"
+    assert len(as_json) >= 24 and as_json[0]["code"] == "AG001"
     explained = run("explain", "ag102")
     assert explained.returncode == 0
     assert "AG102 drop-column" in explained.stdout and "Safe way:" in explained.stdout

@@ -75,7 +75,7 @@ def index(rules: list[Rule]) -> str:
     lines = [
         "# Safety rules",
         "",
-        "Each rule has a stable code: AG1xx data loss, AG2xx locking and table rewrites, "
+        "Each rule has a stable code: AG0xx what the guard could not check, AG1xx data loss, AG2xx locking and table rewrites, "
         "AG3xx compatibility with the running release, AG4xx raw SQL. An `error` blocks "
         "the upgrade unless allowed; a `warning` is reported. These pages are generated "
         "from the rules' docstrings.",

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from alembic.runtime.migration import MigrationContext
 
 import alembic_guard
-from alembic_guard.errors import PreflightError
 from alembic_guard.safety.recording import record_upgrade
 from alembic_guard.safety.sql import classify
 from tests.safety.rules.helpers import TABLE, of, preflight
@@ -25,8 +24,16 @@ def count(dialect, sql: str) -> int:
 @pytest.mark.parametrize("reach", ["impl.connection", "environment_context.get_bind()", "impl"])
 def test_the_migration_cannot_reach_the_real_connection(dialect, guarded_project, reach):
     body = f'op.get_context().{reach}.execute(sa.text("DELETE FROM t"))'
-    with pytest.raises(PreflightError, match="cannot answer without running it"):
-        preflight(guarded_project, body, seed=SEED)
+    findings = preflight(guarded_project, body, seed=SEED)
+    (finding,) = of(findings, "AG001")
+    assert "cannot answer without running the migration" in finding.message
+    assert count(dialect, "SELECT count(*) FROM t") == 2
+
+
+def test_context_get_bind_is_the_recording_bind_too(dialect, guarded_project):
+    body = 'from alembic import context\ncontext.get_bind().execute(sa.text("DELETE FROM t"))'
+    findings = preflight(guarded_project, body, seed=SEED)
+    assert of(findings, "AG104") and not of(findings, "AG001")
     assert count(dialect, "SELECT count(*) FROM t") == 2
 
 
@@ -53,12 +60,16 @@ def test_a_construct_compiled_for_one_dialect_does_not_crash(dialect, guarded_pr
 
 
 @pytest.mark.dialects("sqlite")
-def test_reading_rows_of_the_recorded_bind_is_a_clear_error(dialect, guarded_project):
-    body = 'op.get_bind().execute(sa.text("SELECT count(*) FROM t")).scalar_one()'
-    with pytest.raises(
-        PreflightError, match=r"reads a result of op\.get_bind\(\) \(\.scalar_one\)"
-    ):
-        preflight(guarded_project, body)
+def test_reading_rows_of_the_recorded_bind_reads_the_database(dialect, guarded_project):
+    body = 'assert op.get_bind().execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 2'
+    assert not of(preflight(guarded_project, body, seed=SEED), "AG001")
+
+
+@pytest.mark.dialects("sqlite")
+def test_reading_the_result_of_a_write_is_a_clear_finding(dialect, guarded_project):
+    body = 'op.get_bind().execute(sa.text("UPDATE t SET v = 0 WHERE id = 1")).lastrowid'
+    (finding,) = of(preflight(guarded_project, body, seed=SEED), "AG001")
+    assert "reads .lastrowid of the result of a write" in finding.message
 
 
 @pytest.mark.dialects("postgresql")

@@ -13,7 +13,7 @@ from alembic.operations import ops
 from alembic.util import CommandError
 
 import alembic_guard
-from alembic_guard.errors import PreflightError, UpgradeBlocked
+from alembic_guard.errors import UpgradeBlocked
 from alembic_guard.safety.rules import Severity, define, register, unregister
 from tests.helpers.snapshot import schema_objects
 
@@ -144,19 +144,23 @@ def test_everything_a_migration_can_do_is_recorded_not_run(dialect, guarded_proj
 @pytest.mark.dialects("sqlite")
 def test_a_failing_migration_is_named_with_file_and_line(guarded_project, test_rules):
     r1 = guarded_project.write_revision("r1", None, CREATE + "\nraise RuntimeError('boom')")
-    with pytest.raises(PreflightError) as error:
+    with pytest.raises(UpgradeBlocked) as error:
         guarded_project.upgrade("head")
-    assert f"r1_manual.py, line {line_of(r1, 'boom')})" in str(
-        error.value
-    ) and "RuntimeError: boom" in str(error.value)
+    (finding,) = [f for f in error.value.findings if f.code == "AG001"]
+    assert finding.line == line_of(r1, "boom") and finding.path.endswith("r1_manual.py")
+    assert "RuntimeError: boom" in finding.message and "fix it" in finding.message
+    assert "guard=warn" not in str(error.value).split("Nothing was run.")[0]
     assert guarded_project.heads() == ("r1",)
 
 
 @pytest.mark.dialects("sqlite")
-def test_unanswerable_bind_use_stops_with_a_clear_message(guarded_project, test_rules):
-    guarded_project.write_revision("r1", None, CREATE + "\nop.get_bind().begin()")
-    with pytest.raises(PreflightError, match=r"uses op\.get_bind\(\)\.begin"):
+def test_unanswerable_bind_use_is_a_finding_with_a_clear_message(guarded_project, test_rules):
+    guarded_project.write_revision("r1", None, CREATE + "\nop.get_bind().connection")
+    with pytest.raises(UpgradeBlocked, match=r"AG001 revision-not-checked") as error:
         guarded_project.upgrade("head")
+    assert "uses op.get_bind().connection" in str(error.value)
+    # what the revision recorded before that point is judged too
+    assert "TEST001" not in str(error.value)
 
 
 @pytest.mark.dialects("sqlite")
@@ -210,17 +214,23 @@ def test_check_upgrade_never_runs_migrations_whatever_the_mode(
 
 
 @pytest.mark.dialects("sqlite")
-def test_warn_mode_runs_a_migration_the_preflight_cannot_inspect(
+def test_warn_mode_runs_a_migration_the_preflight_cannot_record(
     dialect, guarded_project, test_rules
 ):
-    guarded_project.write_revision(
-        "r1", None, CREATE + "\nsa.inspect(op.get_bind()).get_table_names()"
-    )
-    with pytest.raises(PreflightError, match="guard=warn"):
+    guarded_project.write_revision("r1", None, CREATE + "\nop.get_bind().connection")
+    with pytest.raises(UpgradeBlocked, match="AG001"):
         guarded_project.upgrade("head")
     assert version_rows(dialect) is None
     output = guarded_project.upgrade("head", x=("guard=warn",))
-    assert "goes on unchecked" in output
+    assert "WARN mode" in output and "AG001" in output
+    assert version_rows(dialect) == ["r1"]
+
+
+def test_a_migration_that_inspects_the_database_is_recorded(dialect, guarded_project, test_rules):
+    guarded_project.write_revision(
+        "r1", None, CREATE + "\nassert 't' in sa.inspect(op.get_bind()).get_table_names()"
+    )
+    guarded_project.upgrade("head")
     assert version_rows(dialect) == ["r1"]
 
 

@@ -12,7 +12,7 @@ def test_every_rule_is_complete():
     rules = all_rules()
     assert len({r.code for r in rules}) == len(rules)
     for rule in rules:
-        assert re.fullmatch(r"AG[1-4]\d\d", rule.code), rule.code
+        assert re.fullmatch(r"AG[0-4]\d\d", rule.code), rule.code
         assert re.fullmatch(r"[a-z0-9-]+", rule.name), rule.name
         assert rule.summary and rule.why and rule.safe_alternative and rule.example, rule.code
         assert f'"{rule.code}"' in rule.example or "op." in rule.example, rule.code

@@ -2,7 +2,8 @@
 ``RULE = define(...)`` from its own docstring; :data:`BUILTIN` lists them.
 
 Rules read recorded operations (Alembic's op objects and the guard's own)
-and yield problems; they never look at source text.  Codes: ``AG1xx`` data
+and yield problems; they never look at source text.  Codes: ``AG0xx`` what the
+guard could not check, ``AG1xx`` data
 loss, ``AG2xx`` locking and rewrites, ``AG3xx`` compatibility with running
 code, ``AG4xx`` raw SQL.
 """
@@ -41,6 +42,9 @@ class Finding:
     line: int
     operation: str
     allowed_reason: str | None = None
+    #: how the revision was recorded, when the reader should know (its reads saw the
+    #: database as it was before the upgrade)
+    note: str | None = None
 
     @property
     def blocks(self) -> bool:
@@ -127,6 +131,7 @@ def _dedent(text: str) -> str:
 
 #: the built-in rule modules, in code order
 BUILTIN: list[str] = [
+    "ag001_revision_not_checked",
     "ag101_drop_table",
     "ag102_drop_column",
     "ag103_drop_schema_object",

@@ -80,6 +80,12 @@ _ALIASES = {
     "int8": "bigint",
     "int2": "smallint",
     "bool": "boolean",
+    "float8": "double precision",
+    "double": "double precision",
+    "float4": "real",
+    "timestamp without time zone": "timestamp",
+    "timestamptz": "timestamp with time zone",
+    "time without time zone": "time",
 }
 _MODIFIERS = {"zerofill"}
 #: types whose "(n)" is a display width, not part of the type
@@ -122,6 +128,11 @@ def parse_type(text: str) -> TypeSig | None:
     numbers = [int(n) for n in re.findall(r"\d+", args or "")]
     if name.split(" ")[0] in _WIDTH_ONLY:
         numbers = []
+    if name == "float":
+        # FLOAT(p) is REAL up to 24 bits of precision and DOUBLE PRECISION above, on
+        # PostgreSQL as on MySQL; a bare FLOAT is double precision on PostgreSQL
+        precision = numbers[0] if numbers else 53
+        return TypeSig("real" if precision <= 24 else "double precision", text)
     return TypeSig(
         name,
         text,
@@ -140,8 +151,14 @@ def type_sig(type_: Any, context: RuleContext) -> TypeSig | None:
     except Exception:  # e.g. VARCHAR without a length on MySQL
         length = getattr(instance, "length", None)
         text = type(instance).__name__.upper() + (f"({length})" if length else "")
+    dialect = sql_dialect(context)
+    if isinstance(instance, sqltypes.Enum) and not (
+        instance.native_enum and dialect.supports_native_enum
+    ):
+        # stored as VARCHAR(longest value): a new value list changes the length
+        return TypeSig("varchar", text, length=instance.length)
     if isinstance(instance, sqltypes.Enum):
-        # a named type on PostgreSQL, VARCHAR on SQLite: the values say more
+        # a named type on PostgreSQL, ENUM on MySQL: the values say more
         values = ",".join("'" + value.replace("'", "''") + "'" for value in instance.enums)
         return TypeSig("enum", f"ENUM({values})", enums=tuple(instance.enums))
     if isinstance(instance, sqltypes.Text):
@@ -155,22 +172,31 @@ def type_sig(type_: Any, context: RuleContext) -> TypeSig | None:
     return parse_type(text)
 
 
-def current_type(
+@dataclass(frozen=True)
+class CurrentColumn:
+    """A column as the database holds it now."""
+
+    type: TypeSig | None
+    nullable: bool
+
+
+def current_column(
     context: RuleContext, schema: str | None, table: str, column: str
-) -> TypeSig | None:
-    """The column's type in the database now; None offline or when it is not there."""
+) -> CurrentColumn | None:
+    """The column in the database now; None offline or when it is not there."""
     if context.connection is None:
         return None
     if context.dialect == "postgresql":
         rows = context.rows(
-            "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_catalog.pg_attribute a "
+            "SELECT format_type(a.atttypid, a.atttypmod), NOT a.attnotnull "
+            "FROM pg_catalog.pg_attribute a "
             "WHERE a.attrelid = to_regclass(:rel) AND a.attname = :column "
             "AND a.attnum > 0 AND NOT a.attisdropped",
             {"rel": context.identifier(schema, table), "column": column},
         )
     elif is_mysql(context):
         rows = context.rows(
-            "SELECT COLUMN_TYPE FROM information_schema.COLUMNS "
+            "SELECT COLUMN_TYPE, IS_NULLABLE = 'YES' FROM information_schema.COLUMNS "
             "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) "
             "AND TABLE_NAME = :table AND COLUMN_NAME = :column",
             {"schema": schema, "table": table, "column": column},
@@ -178,20 +204,30 @@ def current_type(
     elif context.dialect == "sqlite":
         source = "pragma_table_info(:table, :schema)" if schema else "pragma_table_info(:table)"
         rows = context.rows(
-            f"SELECT type FROM {source} WHERE name = :column",
+            f'SELECT type, "notnull" = 0 FROM {source} WHERE name = :column',
             {"table": table, "schema": schema, "column": column},
         )
     else:
         return None
-    if not rows or rows[0][0] is None:
+    if not rows:
         return None
-    return parse_type(str(rows[0][0]))
+    kind, nullable = rows[0]
+    return CurrentColumn(parse_type(str(kind)) if kind is not None else None, bool(nullable))
+
+
+def current_type(
+    context: RuleContext, schema: str | None, table: str, column: str
+) -> TypeSig | None:
+    """The column's type in the database now; None offline or when it is not there."""
+    current = current_column(context, schema, table, column)
+    return current.type if current is not None else None
 
 
 def old_type(op: ops.AlterColumnOp, context: RuleContext) -> TypeSig | None:
-    """The column's type before an ``alter_column``: ``existing_type``, else the catalog's."""
-    return type_sig(op.existing_type, context) or current_type(
-        context, op.schema, op.table_name, op.column_name
+    """The column's type before an ``alter_column``: the database's when connected (what
+    the database will actually change), else ``existing_type``."""
+    return current_type(context, op.schema, op.table_name, op.column_name) or type_sig(
+        op.existing_type, context
     )
 
 

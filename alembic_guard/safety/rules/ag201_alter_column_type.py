@@ -119,6 +119,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     message = f"changes the type of {column} {change}: {effect}"
     if old is None:
         message += " (the current type is not known here, so no rewrite-free change was recognised)"
+    elif context.connection is None:
+        message += " (judged from existing_type: the database's current type was not read here)"
     severity = Severity.WARNING if context.dialect == "sqlite" else None
     yield Problem(message, severity=severity or lock_severity(context, (op.schema, op.table_name)))
 

@@ -35,7 +35,7 @@ from alembic.operations import ops
 from ..context import RuleContext
 from ..recording import RecordedOp
 from . import Problem, Severity, define
-from ._ddl import is_mysql, lock_severity
+from ._ddl import current_column, is_mysql, lock_severity
 
 
 def _validated_not_null_check(context: RuleContext, op: ops.AlterColumnOp) -> bool:
@@ -74,6 +74,9 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         return
     if _validated_not_null_check(context, op):
         return
+    current = current_column(context, op.schema, op.table_name, op.column_name)
+    if current is not None and not current.nullable:
+        return  # NOT NULL already: the database changes nothing
     message = f"sets {op.table_name}.{op.column_name} NOT NULL"
     if context.dialect == "postgresql":
         message += ": scans the whole table under an ACCESS EXCLUSIVE lock"
@@ -94,6 +97,11 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     else:
         if nulls == 0:
             message += "; no row is NULL now"
+        elif context.connection is None and op.existing_nullable is None:
+            message += (
+                " (whether it is NOT NULL already is not known here: say"
+                " existing_nullable=False if it is)"
+            )
         severity = (
             Severity.WARNING
             if context.dialect == "sqlite"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.safety.rules.helpers import blocking, of, preflight
@@ -11,7 +13,10 @@ def test_ag201_blocks_a_rewrite(dialect, guarded_project):
     body = 'with op.batch_alter_table("t") as batch:\n    batch.alter_column("v", type_=sa.BigInteger(), existing_type=sa.Integer())'
     findings = of(preflight(guarded_project, body), "AG201")
     assert len(findings) == 1
-    assert "changes the type of t.v from INTEGER to BIGINT" in findings[0].message
+    # the type the database holds now, as it spells it
+    assert re.search(
+        r"changes the type of t\.v from (integer|int\(11\)) to bigint", findings[0].message.lower()
+    )
     # SQLite recreates the table in batch mode: a warning there
     assert findings[0].blocks == (dialect.name != "sqlite")
 
@@ -65,7 +70,8 @@ def test_ag202_counts_values_that_would_not_fit(dialect, guarded_project):
     )
     found = of(findings, "AG202")
     assert len(found) == 1
-    assert "shrinks t.s from VARCHAR(20) to VARCHAR(5)" in found[0].message
+    assert "shrinks t.s from " in found[0].message
+    assert "(20) to varchar(5)" in found[0].message.lower()
     assert "2 values would not fit" in found[0].message
     assert found[0].blocks == (dialect.name != "sqlite")  # SQLite does not enforce lengths
     assert not of(findings, "AG201")  # the shrink is AG202's
