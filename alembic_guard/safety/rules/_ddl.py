@@ -82,6 +82,7 @@ _ALIASES = {
     "bool": "boolean",
     "float8": "double precision",
     "double": "double precision",
+    "double precision": "double precision",
     "float4": "real",
     "timestamp without time zone": "timestamp",
     "timestamptz": "timestamp with time zone",
