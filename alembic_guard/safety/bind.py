@@ -120,8 +120,6 @@ class _WriteContext:
         self.compiled_parameters: list[dict[str, Any]] = [dict(p) for p in parameter_sets] or [{}]
         self.executemany = len(parameter_sets) > 1
         self.isinsert = bool(getattr(statement, "is_insert", False))
-        self.isupdate = bool(getattr(statement, "is_update", False))
-        self.isdelete = bool(getattr(statement, "is_delete", False))
         if hasattr(statement, "compile") and not isinstance(statement, (str, TextClause)):
             keys = list(parameter_sets[0]) if parameter_sets else []
             compiled = statement.compile(

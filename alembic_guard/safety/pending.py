@@ -324,6 +324,7 @@ class PendingSchema:
         #: every operation recorded so far (data writes included): none of them ran
         self.operations = 0
         self._replayed: tuple[int, _Replay] | None = None
+        self._database: dict[TableKey, ShadowTable | None] = {}
 
     def key(self, schema: str | None, name: str) -> TableKey:
         return (None if schema == self.default_schema else schema, name)
@@ -333,6 +334,13 @@ class PendingSchema:
         if type(op) in _REPLAY:
             self._ops.append(op)
 
+    def _database_table(self, key: TableKey, load: Loader) -> ShadowTable | None:
+        # nothing runs during the pre-flight: a table is read from the database once,
+        # however often a new operation makes the replay start again
+        if key not in self._database:
+            self._database[key] = load(key)
+        return self._database[key]
+
     @property
     def changed(self) -> bool:
         return bool(self._ops)
@@ -340,7 +348,7 @@ class PendingSchema:
     def tables(self, load: Loader) -> dict[TableKey, ShadowTable | None]:
         """Every table an operation touched: its replayed state, None when dropped or absent."""
         if self._replayed is None or self._replayed[0] != len(self._ops):
-            replay = _Replay(self.key, load)
+            replay = _Replay(self.key, lambda key: self._database_table(key, load))
             for op in self._ops:
                 _REPLAY[type(op)](op, replay)
             self._replayed = (len(self._ops), replay)

@@ -15,7 +15,7 @@ from ..lost_connection import is_lost
 from .allowing import revision_allowances
 from .context import RuleContext
 from .pending import PendingSchema
-from .recording import RecordedOp, record_upgrade
+from .recording import RecordedOp, record_upgrade, sql_text
 from .rules import Finding, Problem, Rule, Severity, all_rules, with_severity
 
 
@@ -27,21 +27,10 @@ def describe(op: ops.MigrateOperation) -> str:
     if column is None and isinstance(op, ops.AddColumnOp):
         column = op.column.name
     if isinstance(op, ops.ExecuteSQLOp):
-        sql = " ".join(_sql_text(op.sqltext).split())
+        sql = " ".join(sql_text(op.sqltext).split())
         return f"Execute({sql[:60]}{'...' if len(sql) > 60 else ''})"
     target = ".".join(str(part) for part in (table, column) if part)
     return f"{name}({target})" if target else name
-
-
-def _sql_text(sqltext: Any) -> str:
-    """Text of an op.execute argument for messages; a construct that compiles only for
-    one dialect must not crash the report."""
-    if isinstance(sqltext, str):
-        return sqltext
-    try:
-        return str(getattr(sqltext, "text", None) or sqltext)
-    except Exception:
-        return f"<{type(sqltext).__name__}>"
 
 
 def _server_version(context: MigrationContext) -> tuple[int, ...] | None:
@@ -93,11 +82,11 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     elif isinstance(op, ops.RenameTableOp) and context.is_new_table(op.schema, op.table_name):
         context.created_tables.add((context.schema_key(op.schema), op.new_table_name))
     elif isinstance(op, ops.ExecuteSQLOp):
-        for name in _VALIDATE.findall(_sql_text(op.sqltext)):
+        for name in _VALIDATE.findall(sql_text(op.sqltext)):
             validated = context.pending_not_null_checks.pop(name.strip('"'), None)
             if validated is not None:
                 context.not_null_checks.add(validated)
-        setting = _LOCK_TIMEOUT.search(_sql_text(op.sqltext))
+        setting = _LOCK_TIMEOUT.search(sql_text(op.sqltext))
         if setting is not None:
             # SET lock_timeout = 0 switches it off again
             value = setting.group(1).strip("'\" ").lower()

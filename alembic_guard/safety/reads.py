@@ -34,14 +34,10 @@ from .pending import (
     from_database,
     with_stand_ins,
 )
+from .sql import shorten
 
 if TYPE_CHECKING:
     from .recording import _RecorderState
-
-
-def _shorten(text: str, limit: int = 70) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def _sql_of(statement: Any, connection: Connection | None) -> str:
@@ -125,7 +121,7 @@ class ReadScope:
         """Run a read for real; a statement PostgreSQL finds to write is recorded instead."""
         sql = _sql_of(statement, self.connection)
         if self.connection is None:
-            raise self.no_database(f"reads rows (`{_shorten(sql)}`)")
+            raise self.no_database(f"reads rows (`{shorten(sql, 70)}`)")
         self._state.note_read()
         connection = self.connection
         entries = self.pending.stand_ins(sql, connection.dialect, self.load)
@@ -157,7 +153,7 @@ class ReadScope:
                 return fallback()
             first = str(getattr(error, "orig", error)).strip().splitlines()
             raise self._state.stop(
-                f"reads rows (`{_shorten(sql)}`), and the database refused the read: "
+                f"reads rows (`{shorten(sql, 70)}`), and the database refused the read: "
                 f"{first[0] if first else type(error).__name__}"
                 + (
                     " (a table the pending set creates with raw SQL cannot be read before it exists)"

@@ -126,7 +126,7 @@ class _RecorderState:
             and isinstance(op, ops.ExecuteSQLOp)
             and isinstance(last.op, ops.ExecuteSQLOp)
             and last.line == self.call_site()
-            and _sql_key(last.op.sqltext) == _sql_key(op.sqltext)
+            and sql_text(last.op.sqltext) == sql_text(op.sqltext)
         ):
             return
         self.record(op)
@@ -147,11 +147,15 @@ class _RecorderState:
         return stopped
 
 
-def _sql_key(sqltext: Any) -> str:
+def sql_text(sqltext: Any) -> str:
+    """Text of an op.execute argument, for messages and comparisons; a construct that
+    compiles only for one dialect must not crash them."""
+    if isinstance(sqltext, str):
+        return sqltext
     try:
         return str(getattr(sqltext, "text", None) or sqltext)
     except Exception:
-        return repr(sqltext)
+        return f"<{type(sqltext).__name__}>"
 
 
 _active: list[_RecorderState] = []

@@ -65,6 +65,12 @@ def _placeholders(pattern: re.Pattern[str], text: str, dialect: Dialect) -> str:
     return pattern.sub(lambda _: f"${next(numbers)}", text)
 
 
+def shorten(text: str, limit: int = 80) -> str:
+    """One line of a statement, for a message."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def statement_text(sqltext: Any, dialect: Dialect) -> str:
     """The SQL an ``ExecuteSQLOp`` would send, as text (parameters as placeholders)."""
     if isinstance(sqltext, str):

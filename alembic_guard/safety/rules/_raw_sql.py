@@ -68,12 +68,6 @@ def is_new_column(context: RuleContext, table: str, column: str) -> bool:
     )
 
 
-def shorten(text: str, limit: int = 80) -> str:
-    """One line of a statement, for a message."""
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
 #: an identifier, quoted ("..", `..`, [..]) or bare
 NAME = r'(?:"[^"]+"|`[^`]+`|\[[^\]]+\]|[\w$]+)'
 #: the start of an ``ALTER TABLE`` statement, naming its table

@@ -30,8 +30,9 @@ from collections.abc import Iterator
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
-from ._raw_sql import shorten, statements
+from ._raw_sql import statements
 
 _CASCADE = re.compile(r"\bCASCADE\s*;?\s*$", re.I)
 

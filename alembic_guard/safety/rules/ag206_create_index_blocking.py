@@ -30,9 +30,10 @@ from alembic.operations import ops
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
 from ._ddl import kw_true, lock_severity
-from ._raw_sql import is_new_table, shorten, statements
+from ._raw_sql import is_new_table, statements
 
 _EFFECT = "holds a SHARE lock that blocks writes to the table while the index builds"
 

@@ -28,9 +28,10 @@ from alembic.operations import ops
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
 from ._ddl import kw_true, lock_severity
-from ._raw_sql import shorten, statements
+from ._raw_sql import statements
 
 _EFFECT = "waits for an ACCESS EXCLUSIVE lock on the table, and every query queues behind it"
 

@@ -30,9 +30,10 @@ from alembic.operations import ops
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
 from ._ddl import kw_true
-from ._raw_sql import shorten, statements
+from ._raw_sql import statements
 
 _EFFECT = (
     "outside op.get_context().autocommit_block(): PostgreSQL refuses it inside a "

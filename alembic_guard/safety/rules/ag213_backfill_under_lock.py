@@ -32,9 +32,10 @@ from collections.abc import Iterator
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
 from ._ddl import lock_severity, locked_table, pending_state
-from ._raw_sql import shorten, statements
+from ._raw_sql import statements
 
 _DATA = ("update", "insert", "delete")
 

@@ -31,9 +31,10 @@ from alembic.operations import ops
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
 from ._ddl import lock_severity, old_type, type_sig
-from ._raw_sql import is_new_table, shorten, statements
+from ._raw_sql import is_new_table, statements
 
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:

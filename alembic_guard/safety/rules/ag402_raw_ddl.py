@@ -28,8 +28,9 @@ from collections.abc import Iterator
 
 from ..context import RuleContext
 from ..recording import RecordedOp
+from ..sql import shorten
 from . import Problem, define
-from ._raw_sql import is_new_table, shorten, statements
+from ._raw_sql import is_new_table, statements
 
 #: judged elsewhere: renames (AG301, AG302) and MySQL table copies (AG214)
 _JUDGED = re.compile(r"\bRENAME\b|\bALGORITHM\s*=?\s*COPY\b", re.I)
