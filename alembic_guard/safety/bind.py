@@ -120,7 +120,8 @@ class _WriteContext:
         self.compiled_parameters: list[dict[str, Any]] = [dict(p) for p in parameter_sets] or [{}]
         self.executemany = len(parameter_sets) > 1
         self.isinsert = bool(getattr(statement, "is_insert", False))
-        if hasattr(statement, "compile") and not isinstance(statement, (str, TextClause)):
+        # DML only: the ORM reads compiled parameters of its INSERT/UPDATE; DDL has none
+        if getattr(statement, "is_dml", False):
             keys = list(parameter_sets[0]) if parameter_sets else []
             compiled = statement.compile(
                 dialect=dialect, column_keys=keys, for_executemany=self.executemany
@@ -152,7 +153,10 @@ class WriteResult:
         self._state = state
         self._statement = statement
         self._sets = _parameter_sets(parameters)
-        self.rowcount = max(len(self._sets), 1)
+        # an UPDATE/DELETE construct matched one row per parameter set (an ORM flush checks
+        # that); SQL text changed nothing, as it did not run: a loop repeating a batched
+        # UPDATE until no row changes ends after one round
+        self.rowcount = len(self._sets) if getattr(statement, "is_dml", False) else 0
         self.context = _WriteContext(statement, self._sets, dialect)
 
     @property
@@ -160,7 +164,7 @@ class WriteResult:
         table = getattr(self._statement, "table", None)
         columns = list(getattr(table, "primary_key", ()))
         if not columns:
-            return [() for _ in range(self.rowcount)]
+            return [() for _ in range(max(self.rowcount, 1))]
         rows = []
         for parameters in self.context.compiled_parameters:
             rows.append(
@@ -322,7 +326,7 @@ class RecordingConnection:
         return self.execute(statement, parameters, **kw).scalars()
 
     def _write(self, statement: Any, parameters: Any) -> WriteResult:
-        self._state.record_write(recorded_operation(statement))
+        self._state.record_write(recorded_operation(statement), repr(parameters))
         return WriteResult(self._state, statement, parameters, self.dialect)
 
     def _run_ddl_visitor(self, visitorcallable: Any, element: Any, **kwargs: Any) -> None:

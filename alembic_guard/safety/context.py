@@ -38,6 +38,8 @@ class RuleContext:
     created_tables: set[tuple[str | None, str]] = field(default_factory=set)
     #: (schema, table, column) added by an earlier operation of the same pending set
     created_columns: set[tuple[str | None, str, str]] = field(default_factory=set)
+    #: lower-cased names of indexes the pending set creates on its new tables
+    created_indexes: set[str] = field(default_factory=set)
     #: PostgreSQL: the guard sets lock_timeout itself before the migrations run
     lock_timeout_set: bool = False
     _rows: dict[str | None, dict[str, int]] = field(default_factory=dict)

@@ -28,11 +28,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import schema as sa_schema
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
+
+from .raw_tables import table_renames
 
 TableKey = tuple[str | None, str]
 
@@ -333,6 +336,8 @@ class PendingSchema:
         self.operations += 1
         if type(op) in _REPLAY:
             self._ops.append(op)
+        # a table renamed by raw SQL is the same table under its new name
+        self._ops.extend(table_renames(op))
 
     def _database_table(self, key: TableKey, load: Loader) -> ShadowTable | None:
         # nothing runs during the pre-flight: a table is read from the database once,
@@ -372,13 +377,23 @@ def _mentions(sql: str, name: str) -> bool:
     return re.search(rf"(?<![\w$.]){re.escape(name)}(?![\w$])", sql, re.I) is not None
 
 
+def _castable(type_: Any) -> Any:
+    """A type the database knows before the upgrade: a named enum type (PostgreSQL's
+    CREATE TYPE) may be one the pending set creates, so its values read as strings."""
+    if isinstance(type_, sa.Enum):
+        return sa.String()
+    if isinstance(type_, sa.ARRAY) and isinstance(type_.item_type, sa.Enum):
+        return sa.ARRAY(sa.String())
+    return type_
+
+
 def typed_null(type_: Any, dialect: Dialect) -> str:
     """A NULL of the column's type where the database can cast to it."""
     if dialect.name in ("mysql", "mariadb"):
         # MySQL's CAST knows a handful of target types only; an untyped NULL reads fine
         return "NULL"
     try:
-        return f"CAST(NULL AS {type_.compile(dialect=dialect)})"
+        return f"CAST(NULL AS {_castable(type_).compile(dialect=dialect)})"
     except Exception:
         return "NULL"
 

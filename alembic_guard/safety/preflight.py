@@ -15,6 +15,7 @@ from ..lost_connection import is_lost
 from .allowing import revision_allowances
 from .context import RuleContext
 from .pending import PendingSchema
+from .raw_tables import created_tables, table_renames
 from .recording import RecordedOp, record_upgrade, sql_text
 from .rules import Finding, Problem, Rule, Severity, all_rules, with_severity
 
@@ -69,6 +70,11 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     """What later operations of the pending set may rely on."""
     if isinstance(op, ops.CreateTableOp):
         context.created_tables.add((context.schema_key(op.schema), op.table_name))
+        for index in op.to_table().indexes:
+            if index.name:
+                context.created_indexes.add(str(index.name).lower())
+    elif isinstance(op, ops.CreateIndexOp) and context.is_new_table(op.schema, op.table_name):
+        context.created_indexes.add(str(op.index_name).lower())
     elif isinstance(op, ops.AddColumnOp):
         context.created_columns.add((context.schema_key(op.schema), op.table_name, op.column.name))
     elif isinstance(op, ops.CreateCheckConstraintOp):
@@ -82,6 +88,10 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     elif isinstance(op, ops.RenameTableOp) and context.is_new_table(op.schema, op.table_name):
         context.created_tables.add((context.schema_key(op.schema), op.new_table_name))
     elif isinstance(op, ops.ExecuteSQLOp):
+        for schema, table in created_tables(op):
+            context.created_tables.add((context.schema_key(schema), table))
+        for rename in table_renames(op):
+            _remember(rename, context)
         for name in _VALIDATE.findall(sql_text(op.sqltext)):
             validated = context.pending_not_null_checks.pop(name.strip('"'), None)
             if validated is not None:

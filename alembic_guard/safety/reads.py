@@ -15,6 +15,7 @@ changed are seen unchanged; the finding says so.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
@@ -157,10 +158,16 @@ class ReadScope:
                 f"{first[0] if first else type(error).__name__}"
                 + (
                     " (a table the pending set creates with raw SQL cannot be read before it exists)"
-                    if "exist" in (first[0] if first else "")
+                    if _MISSING_TABLE.search(first[0] if first else "")
                     else ""
                 )
             ) from None
+
+
+# PostgreSQL, MariaDB/MySQL and SQLite saying a table is not there
+_MISSING_TABLE = re.compile(
+    r"relation .* does not exist|table .* doesn't exist|no such table", re.IGNORECASE
+)
 
 
 def _buffered(result: Any) -> Any:

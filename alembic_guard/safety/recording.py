@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import linecache
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from ..errors import PreflightError
 from .bind import RecordingConnection, RecordingStopped
 from .pending import PendingSchema
 from .reads import ReadScope
+from .sql import shorten
 
 #: why a revision's reads cannot be answered when there is no connection
 NO_DATABASE_OFFLINE = "an offline (--sql) upgrade has no database to answer it"
@@ -65,6 +67,10 @@ class NotRecordedOp(ops.MigrateOperation):
         return ("not_recorded", self.reason)
 
 
+#: the same write this often from one line ends the recording (a loop on the database's answer)
+REPEATED_WRITE_LIMIT = 20
+
+
 @dataclass
 class _RecorderState:
     revision: str
@@ -81,6 +87,8 @@ class _RecorderState:
     #: line of the first read made after earlier pending operations (which did not run)
     stale_read_line: int | None = None
     without_database: str = NO_DATABASE_OFFLINE
+    #: how often each (line, SQL, parameters) write was recorded
+    repeated_writes: Counter[tuple[int, str, str]] = field(default_factory=Counter)
     reads: ReadScope = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,9 +98,12 @@ class _RecorderState:
         """Line of the innermost frame that belongs to the migration file."""
         frame = sys._getframe(1)
         target = str(Path(self.path).resolve())
+        name = Path(self.path).name
         while frame is not None:
             filename = frame.f_code.co_filename
-            if filename == self.path or str(Path(filename).resolve()) == target:
+            if filename == self.path or (
+                filename.endswith(name) and str(Path(filename).resolve()) == target
+            ):
                 return frame.f_lineno
             frame = frame.f_back  # type: ignore[assignment]
         return 0
@@ -117,15 +128,27 @@ class _RecorderState:
             )
         )
 
-    def record_write(self, op: ops.MigrateOperation) -> None:
+    def record_write(self, op: ops.MigrateOperation, parameters: str = "") -> None:
         """A write through the bind; the same statement from the same line (a loop over
-        rows) is one operation."""
+        rows) is one operation.  The very same write (parameters too) over and over is a loop
+        waiting for the database to change, which it does not while writes are recorded:
+        the recording stops there rather than spin."""
+        line = self.call_site()
+        if isinstance(op, ops.ExecuteSQLOp):
+            key = (line, sql_text(op.sqltext), parameters)
+            self.repeated_writes[key] += 1
+            if self.repeated_writes[key] >= REPEATED_WRITE_LIMIT:
+                raise self.stop(
+                    f"repeats the same write (`{shorten(sql_text(op.sqltext), 70)}`) "
+                    f"{REPEATED_WRITE_LIMIT} times: a loop that waits for the database to "
+                    "change, which it does not while its writes are recorded instead of run"
+                )
         last = self.records[-1] if self.records else None
         if (
             last is not None
             and isinstance(op, ops.ExecuteSQLOp)
             and isinstance(last.op, ops.ExecuteSQLOp)
-            and last.line == self.call_site()
+            and last.line == line
             and sql_text(last.op.sqltext) == sql_text(op.sqltext)
         ):
             return

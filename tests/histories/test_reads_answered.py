@@ -3,6 +3,8 @@ reads (for real, read-only, rolled back), records the writes, and judges every r
 
 from __future__ import annotations
 
+import pytest
+
 import alembic_guard
 from tests.helpers import catalog_state
 from tests.safety.rules.helpers import TABLE, of, preflight
@@ -170,3 +172,65 @@ def test_warn_mode_reports_every_recordable_revision(dialect, guarded_project):
     out = guarded_project.upgrade("head", x=("guard=warn",))
     assert "AG001" in out and "AG102" in out
     assert out.count("WARN mode") == 1
+
+
+@pytest.mark.dialects("postgresql")
+def test_a_type_created_checkfirst_is_a_recorded_write_and_pending_enum_tables_read(
+    dialect, guarded_project
+):
+    """optuna's idiom: ``sa.Enum(...).create(bind, checkfirst=True)`` asks the database whether
+    the type exists (a read) and creates it (a write to record); a pending table whose column
+    has an enum type the pending set creates still reads (empty), though the type is not there."""
+    body = (
+        'mood = sa.Enum("happy", "sad", name="mood")\n'
+        "mood.create(op.get_bind(), checkfirst=True)\n"
+        'op.create_table("u", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("m", sa.Enum("a", "b", name="letter")))\n'
+        "n = op.get_bind().execute(sa.text(\"SELECT COUNT(*) FROM u WHERE m = 'a'\")).scalar()\n"
+        "assert n == 0, n\n"
+        'op.drop_column("t", "v")'
+    )
+    findings = preflight(guarded_project, body, seed=SEED)
+    assert not of(findings, "AG001"), findings
+    assert of(findings, "AG102")
+    with dialect.engine.connect() as connection:
+        assert not connection.exec_driver_sql(
+            "SELECT 1 FROM pg_type WHERE typname IN ('mood', 'letter')"
+        ).all()
+
+
+def test_a_batched_backfill_loop_ends_after_one_round(dialect, guarded_project):
+    """prefect's idiom: repeat a batched UPDATE until it changes no row.  The write is
+    recorded, not run, and SQL text reports 0 rows changed: the loop ends, nothing hangs."""
+    body = (
+        "bind = op.get_bind()\n"
+        "while True:\n"
+        '    result = bind.execute(sa.text("UPDATE t SET v = 0 WHERE v IS NULL"))\n'
+        "    if result.rowcount <= 0:\n"
+        "        break\n"
+        'op.drop_column("t", "s")'
+    )
+    findings = preflight(guarded_project, body, seed=SEED)
+    assert not of(findings, "AG001"), findings
+    assert of(findings, "AG102")
+
+
+def test_a_loop_waiting_for_its_own_writes_stops_the_recording_not_the_preflight(
+    dialect, guarded_project
+):
+    """A loop that reads the next batch, writes it and reads again sees the same rows
+    forever (the writes were recorded, not run): the recording of that revision stops with
+    the reason, the pre-flight goes on."""
+    body = (
+        "bind = op.get_bind()\n"
+        "while True:\n"
+        '    rows = bind.execute(sa.text("SELECT id FROM t WHERE v IS NULL")).fetchall()\n'
+        "    if not rows:\n"
+        "        break\n"
+        "    for (id_,) in rows:\n"
+        '        bind.execute(sa.text("UPDATE t SET v = 0 WHERE id = :id"), {"id": id_})\n'
+    )
+    findings = preflight(guarded_project, body, seed=SEED)
+    [stopped] = of(findings, "AG001")
+    assert "repeats the same write" in stopped.message
+    assert "UPDATE t SET v = 0 WHERE id" in stopped.message

@@ -115,3 +115,31 @@ def test_the_warn_mode_notice_is_printed_once(dialect, guarded_project, caplog):
     assert out.count("AG001 revision-not-checked") == 1 and out.count("WARN mode") == 1
     assert not [r for r in caplog.records if r.name == "alembic_guard"]
     assert alembic_guard.check_upgrade(guarded_project.config(), "head") == []
+
+
+def test_a_pending_table_renamed_by_raw_sql_is_still_new(dialect, guarded_project):
+    """prefect's history creates a table, renames it with raw ``ALTER TABLE .. RENAME TO``,
+    then reshapes it: on a fresh database nothing of that has rows or readers, so nothing
+    is a hazard (nor are raw drops of the indexes it created), and reads see it renamed."""
+    rename = (
+        'op.execute("RENAME TABLE n TO m")'
+        if dialect.name == "mariadb"
+        else 'op.execute("ALTER TABLE n RENAME TO m")'
+    )
+    body = (
+        'op.create_table("n", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("v", sa.Integer), sa.Column("w", sa.Integer))\n'
+        'op.create_index("ix_n_v", "n", ["v"])\n'
+        f"{rename}\n"
+        'assert "m" in sa.inspect(op.get_bind()).get_table_names()\n'
+        'op.drop_column("m", "w")\n'
+        'op.rename_table("m", "k")\n'
+        'op.create_index("ix_k_w", "k", ["v"])\n'
+        + (
+            'op.execute("DROP INDEX IF EXISTS ix_n_v")\n'
+            if dialect.name == "postgresql"
+            else 'op.drop_index("ix_n_v", table_name="k")\n'
+        )
+    )
+    findings = preflight(guarded_project, body)
+    assert not [f for f in findings if f.code not in ("AG303",)], findings

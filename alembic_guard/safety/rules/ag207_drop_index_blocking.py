@@ -50,6 +50,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     if isinstance(op, ops.DropIndexOp):
         if kw_true(op, "postgresql_concurrently"):
             return
+        if str(op.index_name).lower() in context.created_indexes:
+            return
         table = op.table_name or _table_of(context, op.schema, str(op.index_name))
         if context.is_new_table(op.schema, table):
             return
@@ -61,6 +63,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         return
     for statement in statements(record, context):
         if statement.kind == "drop_index" and not statement.concurrently:
+            if statement.tables and all(i in context.created_indexes for i in statement.tables):
+                continue  # an index of a table the pending set creates: nobody waits on it
             yield Problem(f"runs {shorten(statement.text)} without CONCURRENTLY: {_EFFECT}")
 
 
