@@ -146,6 +146,27 @@ def implied_by_type(db: DbCheck, table: Table) -> bool:
     return column is not None and isinstance(column.type, sa_types.JSON)
 
 
+#: names the database made up for an unnamed CHECK (MariaDB, PostgreSQL)
+_GENERATED_NAME = re.compile(r"CONSTRAINT_\d+|\w+_check\d*", re.I)
+
+
+def _distinct(checks: Iterable[DbCheck]) -> list[DbCheck]:
+    """One of each CHECK the database holds twice under names it made up (a migration that
+    re-created a Boolean's CHECK in batch mode, say): the same rule, one constraint, as
+    identical model CHECKs are."""
+    kept: list[DbCheck] = []
+    seen: set[str] = set()
+    for check in checks:
+        generated = check.name is None or _GENERATED_NAME.fullmatch(check.name) is not None
+        key = squash(check.sqltext)
+        if generated and key in seen:
+            continue
+        if generated:
+            seen.add(key)
+        kept.append(check)
+    return kept
+
+
 def _same(model: ModelCheck, db: DbCheck, dialect: str) -> bool:
     for text in (model.sqltext, model.canonical):
         if text is None:
@@ -195,11 +216,11 @@ class CheckComparison:
         pairings: list[_Pairing] = []
         to_restore: list[tuple[Table, DbCheck]] = []
         for table in self.autogen_context.sorted_tables:
-            db = [
+            db = _distinct(
                 check
                 for check in self.checks_in(table.schema).get(table.name, ())
                 if not implied_by_type(check, table)
-            ]
+            )
             model = model_checks(table, self.dialect)
             if db or model:
                 pairings.append(self._pair(table, model, db))

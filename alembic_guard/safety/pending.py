@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -190,9 +191,31 @@ class _Replay:
         self.tables[self.key_of(schema, name)] = table
 
 
+def created_table(op: ops.CreateTableOp) -> sa.Table:
+    """The table a create_table operation makes, as a Table of its own.
+
+    ``op.to_table()`` attaches the op's items to a new Table; an Index or constraint a
+    migration built against another Table (an ORM model's, say) cannot be attached twice,
+    and what the replay needs is the columns.
+    """
+    made = _CREATED.get(op)
+    if made is None:
+        # once per op: the replay starts again with each new operation
+        try:
+            made = op.to_table()
+        except sa_exc.ArgumentError:
+            columns = [c._copy() for c in op.columns if isinstance(c, sa.Column)]
+            made = sa.Table(op.table_name, sa.MetaData(), *columns, schema=op.schema)
+        _CREATED[op] = made
+    return made
+
+
+_CREATED: weakref.WeakKeyDictionary[ops.CreateTableOp, sa.Table] = weakref.WeakKeyDictionary()
+
+
 @_replays(ops.CreateTableOp)
 def _create_table(op: ops.CreateTableOp, replay: _Replay) -> None:
-    replay.set(op.schema, op.table_name, from_table(op.to_table()))
+    replay.set(op.schema, op.table_name, from_table(created_table(op)))
 
 
 @_replays(ops.DropTableOp)

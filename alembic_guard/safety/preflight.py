@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
@@ -15,7 +16,7 @@ from ..lost_connection import is_lost
 from .allowing import revision_allowances
 from .context import RuleContext
 from .pending import PendingSchema
-from .raw_tables import created_tables, table_renames
+from .raw_tables import created_indexes, created_tables, table_renames
 from .recording import RecordedOp, record_upgrade, sql_text
 from .rules import Finding, Problem, Rule, Severity, all_rules, with_severity
 
@@ -70,9 +71,12 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
     """What later operations of the pending set may rely on."""
     if isinstance(op, ops.CreateTableOp):
         context.created_tables.add((context.schema_key(op.schema), op.table_name))
-        for index in op.to_table().indexes:
-            if index.name:
-                context.created_indexes.add(str(index.name).lower())
+        for item in op.columns:
+            # the indexes CREATE TABLE comes with: Index items and index=True columns
+            if isinstance(item, sa.Index) and item.name:
+                context.created_indexes.add(str(item.name).lower())
+            elif isinstance(item, sa.Column) and item.index:
+                context.created_indexes.add(f"ix_{op.table_name}_{item.name}".lower())
     elif isinstance(op, ops.CreateIndexOp) and context.is_new_table(op.schema, op.table_name):
         context.created_indexes.add(str(op.index_name).lower())
     elif isinstance(op, ops.AddColumnOp):
@@ -92,6 +96,9 @@ def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:
             context.created_tables.add((context.schema_key(schema), table))
         for rename in table_renames(op):
             _remember(rename, context)
+        for index, (schema, table) in created_indexes(op):
+            if context.is_new_table(schema, table):
+                context.created_indexes.add(index.lower())
         for name in _VALIDATE.findall(sql_text(op.sqltext)):
             validated = context.pending_not_null_checks.pop(name.strip('"'), None)
             if validated is not None:

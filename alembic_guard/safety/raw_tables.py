@@ -27,6 +27,12 @@ _CREATE_TABLE = re.compile(
     re.I,
 )
 
+_CREATE_INDEX = re.compile(
+    rf"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?"
+    rf"(?P<index>{_QUALIFIED})\s+ON\s+(?:ONLY\s+)?(?P<table>{_QUALIFIED})",
+    re.I,
+)
+
 
 def _split(name: str) -> tuple[str | None, str]:
     parts = [p.strip() for p in re.findall(_NAME, name)]
@@ -69,4 +75,15 @@ def created_tables(op: ops.MigrateOperation) -> list[tuple[str | None, str]]:
         _split(found.group("name"))
         for statement in _statements(op.sqltext)
         if (found := _CREATE_TABLE.match(statement))
+    ]
+
+
+def created_indexes(op: ops.MigrateOperation) -> list[tuple[str, tuple[str | None, str]]]:
+    """The indexes a raw ``op.execute`` creates: (index name, (schema, table))."""
+    if not isinstance(op, ops.ExecuteSQLOp):
+        return []
+    return [
+        (_split(found.group("index"))[1], _split(found.group("table")))
+        for statement in _statements(op.sqltext)
+        if (found := _CREATE_INDEX.match(statement))
     ]

@@ -86,6 +86,8 @@ class _RecorderState:
     stopped_at: int = 0
     #: line of the first read made after earlier pending operations (which did not run)
     stale_read_line: int | None = None
+    #: line of the first read made after this revision's own recorded operations
+    read_after_own_write: int | None = None
     without_database: str = NO_DATABASE_OFFLINE
     #: how often each (line, SQL, parameters) write was recorded
     repeated_writes: Counter[tuple[int, str, str]] = field(default_factory=Counter)
@@ -157,6 +159,8 @@ class _RecorderState:
     def note_read(self) -> None:
         if self.stale_read_line is None and self.pending.operations:
             self.stale_read_line = self.call_site()
+        if self.read_after_own_write is None and self.records:
+            self.read_after_own_write = self.call_site()
 
     def stop(self, reason: str) -> RecordingStopped:
         """The recorder cannot answer what the migration asks: end this revision's recording."""
@@ -199,7 +203,9 @@ class _RecordingContext:
     """The MigrationContext handed to ``op.get_context()``, without its way to the connection."""
 
     # nothing here can reach the connection: impl and environment_context could
-    _passthrough = frozenset({"dialect", "as_sql", "opts", "config", "script"})
+    _passthrough = frozenset(
+        {"dialect", "as_sql", "opts", "config", "script", "version_table", "version_table_schema"}
+    )
 
     def __init__(self, state: _RecorderState, context: MigrationContext) -> None:
         self._state = state
@@ -338,11 +344,19 @@ def record_upgrade(
         if state.stopped is None:
             line = _traceback_line(exc, script.path)
             source = linecache.getline(script.path, line).strip() if line else ""
+            why = (
+                f" after it read the database at line {state.read_after_own_write}, following "
+                "its own operations, which were recorded, not run: a migration that checks "
+                "the effect of its own writes sees the database without them; review the "
+                "revision by hand"
+                if state.read_after_own_write is not None
+                else " while it was recorded (if the migration is wrong, fix it; if it failed "
+                "on an answer the recorder gave, review the revision by hand)"
+            )
             state.stopped = RecordingStopped(
                 f"its upgrade() raised {type(exc).__name__}: {exc}"
                 + (f" at line {line} (`{source}`)" if source else f" at line {line}")
-                + " while it was recorded (if the migration is wrong, fix it; if it failed "
-                "on an answer the recorder gave, review the revision by hand)",
+                + why,
                 line,
             )
             state.stopped_at = len(state.records)

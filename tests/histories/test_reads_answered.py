@@ -234,3 +234,18 @@ def test_a_loop_waiting_for_its_own_writes_stops_the_recording_not_the_preflight
     [stopped] = of(findings, "AG001")
     assert "repeats the same write" in stopped.message
     assert "UPDATE t SET v = 0 WHERE id" in stopped.message
+
+
+def test_a_migration_checking_its_own_write_is_told_why_it_cannot_be_recorded(
+    dialect, guarded_project
+):
+    """prefect's idiom: create an index, read the catalog to see it is there, raise if not.
+    The write was recorded, not run, so the check fails: the finding says that, not "fix it"."""
+    body = (
+        'op.create_index("ix_t_s", "t", ["s"])\n'
+        'n = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM t WHERE s IS NULL")).scalar()\n'
+        "if n != 99:\n"
+        '    raise RuntimeError("ix_t_s is missing after creation")'
+    )
+    [stopped] = of(preflight(guarded_project, body, seed=SEED), "AG001")
+    assert "following its own operations, which were recorded, not run" in stopped.message

@@ -128,8 +128,10 @@ def test_a_pending_table_renamed_by_raw_sql_is_still_new(dialect, guarded_projec
     )
     body = (
         'op.create_table("n", sa.Column("id", sa.Integer, primary_key=True),'
-        ' sa.Column("v", sa.Integer), sa.Column("w", sa.Integer))\n'
+        ' sa.Column("v", sa.Integer), sa.Column("w", sa.Integer, index=True),'
+        ' sa.Index("ix_n_vw", "v", "w"))\n'
         'op.create_index("ix_n_v", "n", ["v"])\n'
+        'op.execute("CREATE INDEX ix_n_raw ON n (v)")\n'
         f"{rename}\n"
         'assert "m" in sa.inspect(op.get_bind()).get_table_names()\n'
         'op.drop_column("m", "w")\n'
@@ -137,9 +139,56 @@ def test_a_pending_table_renamed_by_raw_sql_is_still_new(dialect, guarded_projec
         'op.create_index("ix_k_w", "k", ["v"])\n'
         + (
             'op.execute("DROP INDEX IF EXISTS ix_n_v")\n'
+            'op.execute("DROP INDEX ix_n_raw")\n'
+            'op.drop_index("ix_n_vw")\n'
             if dialect.name == "postgresql"
             else 'op.drop_index("ix_n_v", table_name="k")\n'
         )
     )
     findings = preflight(guarded_project, body)
     assert not [f for f in findings if f.code not in ("AG303",)], findings
+
+
+def test_a_created_table_with_an_index_item_replays_and_the_version_table_answers(
+    dialect, guarded_project
+):
+    """mlflow's idioms: ``op.create_table(..., sa.Index("ix", "col"))`` then inspection
+    after further operations (the replay builds that table again), and
+    ``op.get_context().version_table_schema`` to find the schema."""
+    body = (
+        'op.create_table("d", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("u", sa.String(36)), sa.Index("index_d_u", "u"))\n'
+        'assert [c["name"] for c in sa.inspect(op.get_bind()).get_columns("d")] == ["id", "u"]\n'
+        'op.add_column("d", sa.Column("w", sa.Integer))\n'
+        'assert "w" in [c["name"] for c in sa.inspect(op.get_bind()).get_columns("d")]\n'
+        "schema = op.get_context().version_table_schema\n"
+        'assert op.get_context().version_table == "alembic_version"\n'
+        'op.drop_column("t", "v")'
+    )
+    findings = preflight(guarded_project, body)
+    assert not of(findings, "AG001"), findings
+    assert of(findings, "AG102")
+
+
+@pytest.mark.dialects("mariadb", "postgresql")
+def test_a_check_the_database_holds_twice_under_made_up_names_is_one(dialect, project):
+    """mlflow's history leaves MariaDB with two copies of a Boolean's CHECK
+    (``CONSTRAINT_1``, ``CONSTRAINT_2``): the same rule twice under names the database made
+    up is one constraint, no drift."""
+    models = sa.MetaData()
+    sa.Table(
+        "metrics",
+        models,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("n", sa.Integer),
+        sa.Column("is_nan", sa.Boolean(create_constraint=True), nullable=False),
+        sa.CheckConstraint("n > 0"),
+    )
+    project.revision(models, "metrics")
+    project.upgrade()
+    with dialect.engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE metrics ADD CHECK (n > 0)")
+        if dialect.name == "mariadb":
+            connection.exec_driver_sql("ALTER TABLE metrics ADD CHECK (is_nan in (0,1))")
+    assert check_diffs(dialect.engine, models, GUARD) == []
+    project.check(models)
