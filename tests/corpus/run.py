@@ -247,3 +247,13 @@ def measure(run: CorpusRun) -> Measurement:
         guard_items=sorted(guard.drift_items),
         outputs=outputs,
     )
+
+
+def as_record(measured: Measurement) -> dict[str, Any]:
+    """The measurement as plain JSON-able values, without the outputs.
+
+    (dataclasses.asdict rebuilds each Counter from its items, which counts the pairs.)
+    """
+    record = {k: (dict(v) if isinstance(v, Counter) else v) for k, v in vars(measured).items()}
+    record.pop("outputs")
+    return record
