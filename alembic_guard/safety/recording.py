@@ -14,6 +14,7 @@ the other revisions are recorded and judged as usual.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import linecache
 import sys
@@ -341,7 +342,9 @@ def record_upgrade(
     except RecordingStopped:
         pass  # state.stopped holds it
     except Exception as exc:
-        if state.stopped is None:
+        if state.stopped is None and _own_final_check(exc, script.path, state):
+            pass  # every operation was recorded; only its check of them could not run
+        elif state.stopped is None:
             line = _traceback_line(exc, script.path)
             source = linecache.getline(script.path, line).strip() if line else ""
             why = (
@@ -385,6 +388,48 @@ def record_upgrade(
         for record in records:
             record.note = note
     return records
+
+
+def _own_final_check(exc: BaseException, path: str, state: _RecorderState) -> bool:
+    """Whether ``upgrade()`` raised in its own last statement, checking what its recorded
+    writes did (``if not index_is_valid(): raise ...`` after creating it).  The writes were
+    recorded, not run, so the check fails; but nothing follows it, so nothing went unseen."""
+    if state.read_after_own_write is None:
+        return False
+    tb = exc.__traceback__
+    frame_line = 0
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == path:
+            if code.co_name != "upgrade":
+                return False  # raised in a helper, or deeper
+            frame_line = tb.tb_lineno
+        tb = tb.tb_next
+    if not frame_line or frame_line < state.read_after_own_write:
+        return False
+    try:
+        tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return False
+    upgrade = next(
+        (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "upgrade"), None
+    )
+    return upgrade is not None and _raise_is_last(upgrade.body, frame_line)
+
+
+def _raise_is_last(body: list[ast.stmt], line: int) -> bool:
+    """A ``raise`` at ``line`` is the last thing ``body`` does: it is the last statement, or
+    sits in the last statement's if/with/try body, all the way down (never in a loop)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, ast.Raise):
+        return last.lineno == line
+    if isinstance(last, ast.If):
+        return _raise_is_last(last.body, line) or _raise_is_last(last.orelse, line)
+    if isinstance(last, ast.With):
+        return _raise_is_last(last.body, line)
+    return False
 
 
 def _traceback_line(exc: BaseException, path: str) -> int:

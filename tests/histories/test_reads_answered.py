@@ -236,16 +236,36 @@ def test_a_loop_waiting_for_its_own_writes_stops_the_recording_not_the_preflight
     assert "UPDATE t SET v = 0 WHERE id" in stopped.message
 
 
-def test_a_migration_checking_its_own_write_is_told_why_it_cannot_be_recorded(
+def test_a_final_check_of_its_own_write_does_not_stop_the_recording(dialect, guarded_project):
+    """prefect's idiom: create an index, read the catalog to see it is valid, raise if not,
+    as the last thing upgrade() does.  The write was recorded, not run, so the check fails;
+    nothing follows it, so every operation was seen and judged: no AG001."""
+    body = (
+        'op.create_index("ix_t_s", "t", ["s"])\n'
+        'op.drop_column("t", "v")\n'
+        'n = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM t WHERE s IS NULL")).scalar()\n'
+        "with op.get_context().autocommit_block():\n"
+        "    if n != 99:\n"
+        "        raise RuntimeError(\n"
+        '            "ix_t_s is missing after creation"\n'
+        "        )"
+    )
+    findings = preflight(guarded_project, body, seed=SEED)
+    assert not of(findings, "AG001"), findings
+    assert of(findings, "AG102")
+
+
+def test_a_check_of_its_own_write_with_more_to_do_is_told_why_it_cannot_be_recorded(
     dialect, guarded_project
 ):
-    """prefect's idiom: create an index, read the catalog to see it is there, raise if not.
-    The write was recorded, not run, so the check fails: the finding says that, not "fix it"."""
+    """The same check with operations after it: those were not seen, so AG001, and the
+    finding says why (the write was recorded, not run), not "fix the migration"."""
     body = (
         'op.create_index("ix_t_s", "t", ["s"])\n'
         'n = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM t WHERE s IS NULL")).scalar()\n'
         "if n != 99:\n"
-        '    raise RuntimeError("ix_t_s is missing after creation")'
+        '    raise RuntimeError("ix_t_s is missing after creation")\n'
+        'op.drop_column("t", "v")'
     )
     [stopped] = of(preflight(guarded_project, body, seed=SEED), "AG001")
     assert "following its own operations, which were recorded, not run" in stopped.message

@@ -56,6 +56,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         return
     message = f"shrinks {op.table_name}.{op.column_name} from {old.text} to {new.text}"
     if context.dialect == "sqlite":
+        if record.in_batch:
+            message += ": recreates the table (batch mode)"
         message += " (SQLite does not enforce it: longer values stay as they are)"
     elif context.dialect == "postgresql":
         message += ", rewriting the table under an ACCESS EXCLUSIVE lock"
@@ -76,7 +78,7 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         if context.dialect == "sqlite":
             consequence = "they would no longer match the declared type"
         message += f"; {too_long} values would not fit: {consequence}"
-    elif too_long == 0:
+    elif too_long == 0 and context.dialect != "sqlite":
         message += "; no value is longer now, but the running release may still write longer ones"
     yield Problem(message, severity=severity)
 

@@ -7,7 +7,8 @@ Why:
     empty table, the release still running during the deploy does not know the
     column: its ``INSERT`` statements leave it out and fail. A default set only in
     the model (``default=``) is not a server default and helps neither. Identity and
-    computed columns fill themselves and are not flagged. Connected, the guard says
+    computed columns, and an autoincrementing integer primary key (SERIAL,
+    AUTO_INCREMENT), fill themselves and are not flagged. Connected, the guard says
     how many rows the table holds.
 
 Safe alternative:
@@ -26,13 +27,22 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 
 from ..context import RuleContext
 from ..recording import RecordedOp
 from . import Problem, define
 from ._ddl import is_mysql, row_count
+
+
+def _is_integer(type_: Any) -> bool:
+    return isinstance(type_, sa.Integer) or any(
+        isinstance(variant, sa.Integer)
+        for variant in getattr(type_, "_variant_mapping", {}).values()
+    )
 
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
@@ -44,6 +54,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         return
     if column.identity is not None or column.computed is not None:
         return
+    if column.primary_key and column.autoincrement is True and _is_integer(column.type):
+        return  # SERIAL / AUTO_INCREMENT / SQLite's rowid: it numbers the rows itself
     message = f"adds NOT NULL column {op.table_name}.{column.name} without a server default"
     rows = row_count(context, op.schema, op.table_name)
     if rows == "0 rows":

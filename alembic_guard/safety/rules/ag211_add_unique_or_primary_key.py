@@ -32,9 +32,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
 
-from ..context import RuleContext
+from ...lost_connection import is_lost
+from ..context import RuleContext, read_only
 from ..recording import RecordedOp
 from . import Problem, Severity, define
 from ._ddl import is_mysql, kw_true, lock_severity
@@ -57,6 +59,30 @@ def _nulls(
 ) -> int | None:
     absent = " OR ".join(f"{context.quote(None, c)} IS NULL" for c in columns)
     return context.scalar(f"SELECT count(*) FROM {context.quote(schema, table)} WHERE {absent}")
+
+
+def _holds_a_key(
+    context: RuleContext, schema: str | None, table: str, columns: Sequence[str]
+) -> bool:
+    """Whether the new key's columns include all of a key the table already has: rows that
+    are unique on a part are unique on the whole, so nothing can be duplicated (the count
+    cannot run when the pending set adds one of the columns)."""
+    if context.connection is None:
+        return False
+    wanted = {c.lower() for c in columns}
+    try:
+        with read_only(context.connection):
+            inspector = sa.inspect(context.connection)
+            keys: list[Sequence[str | None] | None] = [
+                inspector.get_pk_constraint(table, schema=schema).get("constrained_columns")
+            ]
+            keys += [u["column_names"] for u in inspector.get_unique_constraints(table, schema)]
+            keys += [i["column_names"] for i in inspector.get_indexes(table, schema) if i["unique"]]
+    except Exception as error:
+        if is_lost(error, context.connection):
+            raise
+        return False
+    return any(key and None not in key and {str(c).lower() for c in key} <= wanted for key in keys)
 
 
 def _what(op: Any) -> str:
@@ -87,6 +113,8 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         duplicates = _duplicates(context, schema, table, names)
         if isinstance(op, ops.CreatePrimaryKeyOp):
             nulls = _nulls(context, schema, table, names)
+        if duplicates is None and _holds_a_key(context, schema, table, names):
+            duplicates = 0
     label = f"{_what(op)} {name + ' ' if name else ''}on {table}({', '.join(map(str, columns))})"
     failures = []
     if duplicates:

@@ -106,3 +106,14 @@ def test_ag204_passes_the_safe_pattern_applied_in_one_upgrade(dialect, guarded_p
 @pytest.mark.dialects("postgresql")
 def test_ag204_not_valid_check_alone_does_not_help(dialect, guarded_project):
     assert blocking(_not_null_in_steps(guarded_project), "AG204")
+
+
+def test_ag203_an_autoincrementing_integer_key_fills_itself(dialect, guarded_project):
+    """dagster's idiom: add ``id BIGINT PRIMARY KEY AUTOINCREMENT`` to an existing table:
+    SERIAL (PostgreSQL), AUTO_INCREMENT (MariaDB) or the rowid (SQLite) numbers the rows."""
+    setup = 'op.create_table("k", sa.Column("key", sa.String(50)), sa.Column("v", sa.Integer))'
+    body = (
+        'op.add_column("k", sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),'
+        " primary_key=True, autoincrement=True))"
+    )
+    assert not of(preflight(guarded_project, body, setup=setup), "AG203")

@@ -69,3 +69,22 @@ def test_ag211_primary_key_counts_nulls(dialect, guarded_project):
 def test_ag211_new_table_is_exempt(dialect, guarded_project):
     body = 'op.create_table("n", sa.Column("id", sa.Integer, primary_key=True), sa.Column("v", sa.Integer))\nop.create_index("uq_n_v", "n", ["v"], unique=True)'
     assert not of(preflight(guarded_project, body), "AG211")
+
+
+def test_ag211_a_key_holding_an_existing_unique_key_has_no_duplicates(dialect, guarded_project):
+    """mlflow's idiom: add a column, then a unique key on (new column, already unique name).
+    The count cannot run on a column that does not exist yet, but rows unique on a part of
+    the key are unique on all of it."""
+    setup = (
+        'op.create_table("e", sa.Column("id", sa.Integer, primary_key=True),'
+        ' sa.Column("name", sa.String(50)), sa.UniqueConstraint("name", name="uq_e_name"))'
+    )
+    body = (
+        'op.add_column("e", sa.Column("ws", sa.String(20), nullable=False,'
+        ' server_default="default"))\n'
+        'with op.batch_alter_table("e") as batch:\n'
+        '    batch.create_unique_constraint("uq_e_ws_name", ["ws", "name"])'
+    )
+    [finding] = of(preflight(guarded_project, body, setup=setup), "AG211")
+    assert "no duplicates now" in finding.message
+    assert finding.blocks == (dialect.name == "postgresql")
