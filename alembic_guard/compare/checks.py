@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from alembic import util
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
@@ -34,6 +35,7 @@ from alembic.util.sqla_compat import _get_constraint_final_name, all_table_check
 from sqlalchemy import CheckConstraint, Column, Table
 from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import conv
 
 from ..canonical import (
     CannotCanonicalize,
@@ -150,21 +152,16 @@ def implied_by_type(db: DbCheck, table: Table) -> bool:
 _GENERATED_NAME = re.compile(r"CONSTRAINT_\d+|\w+_check\d*", re.I)
 
 
-def _distinct(checks: Iterable[DbCheck]) -> list[DbCheck]:
-    """One of each CHECK the database holds twice under names it made up (a migration that
-    re-created a Boolean's CHECK in batch mode, say): the same rule, one constraint, as
-    identical model CHECKs are."""
-    kept: list[DbCheck] = []
-    seen: set[str] = set()
-    for check in checks:
-        generated = check.name is None or _GENERATED_NAME.fullmatch(check.name) is not None
-        key = squash(check.sqltext)
-        if generated and key in seen:
-            continue
-        if generated:
-            seen.add(key)
-        kept.append(check)
-    return kept
+def _copies(leftover: list[DbCheck], kept: Iterable[DbCheck]) -> list[DbCheck]:
+    """Leftover database CHECKs that repeat one already paired with the model, under a name
+    the database made up (a migration that re-created a Boolean's CHECK in batch mode, say):
+    the same rule again is the same constraint, as identical model CHECKs are."""
+    paired = {squash(d.sqltext) for d in kept}
+    return [
+        d
+        for d in leftover
+        if (d.name is None or _GENERATED_NAME.fullmatch(d.name)) and squash(d.sqltext) in paired
+    ]
 
 
 def _same(model: ModelCheck, db: DbCheck, dialect: str) -> bool:
@@ -216,11 +213,11 @@ class CheckComparison:
         pairings: list[_Pairing] = []
         to_restore: list[tuple[Table, DbCheck]] = []
         for table in self.autogen_context.sorted_tables:
-            db = _distinct(
+            db = [
                 check
                 for check in self.checks_in(table.schema).get(table.name, ())
                 if not implied_by_type(check, table)
-            )
+            ]
             model = model_checks(table, self.dialect)
             if db or model:
                 pairings.append(self._pair(table, model, db))
@@ -344,7 +341,9 @@ class CheckComparison:
                 decision.renames.append((db, model))
         # a leftover add and drop over the same columns: one rule, changed
         columns = [c.name for c in pairing.table.columns]
-        remaining_db = list(pairing.db)
+        paired_db = [d for _, d in pairing.same_name + pairing.matched]
+        copies = _copies(pairing.db, paired_db)
+        remaining_db = [d for d in pairing.db if d not in copies]
         for model in pairing.model:
             wanted = _referenced(model.sqltext, columns, dialect)
             partner = next(
@@ -402,6 +401,20 @@ def _options(model: ModelCheck) -> dict[str, Any]:
     return {k: v for k, v in model.constraint.dialect_kwargs.items() if v}
 
 
+def _final(autogen_context: AutogenContext, name: str | None) -> str | None:
+    """A name that is already the constraint's full name (read from the database, or the
+    model's after its naming convention), marked so: env.py hands Alembic the models, and
+    Alembic applies their ``ck`` convention to every name an op is given (rendered
+    ``op.f(name)``, a name the convention leaves alone)."""
+    if name is None or isinstance(name, conv):
+        return name
+    metadata = autogen_context.metadata
+    conventions = [m.naming_convention for m in util.to_list(metadata)] if metadata else []
+    if any("ck" in c for c in conventions):
+        return conv(name)
+    return name
+
+
 def _drop_op(
     autogen_context: AutogenContext,
     schema: str | None,
@@ -434,8 +447,15 @@ def _drop_op(
         )
     else:
         kw = {"postgresql_not_valid": True} if db.not_valid else {}
-        restore = CreateCheckOp(db.name, tname, restore_sql, schema=schema, **kw)
-    return DropCheckOp(str(db.name), tname, db.sqltext, restore, schema=schema)
+        name = _final(autogen_context, db.name)
+        restore = CreateCheckOp(name, tname, restore_sql, schema=schema, **kw)
+    return DropCheckOp(
+        _final(autogen_context, str(db.name)),  # type: ignore[arg-type]
+        tname,
+        db.sqltext,
+        restore,
+        schema=schema,
+    )
 
 
 def _add_op(
@@ -451,7 +471,7 @@ def _add_op(
         return AddUnnamedCheckOp(table.name, model.sqltext, schema=schema)
     name = model.name
     op = CreateCheckOp(
-        name or _generated_name(table, model, dialect, taken),
+        _final(autogen_context, name) or _generated_name(table, model, dialect, taken),
         table.name,
         # text, not the expression: a CheckConstraint built from an expression bound to
         # the model's columns would attach itself to the model's table
