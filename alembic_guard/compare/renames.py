@@ -52,7 +52,13 @@ from ..ops.checks import (
     SqliteCheckBatchOps,
 )
 from ..ops.notes import add_note
-from ..ops.renames import RenameColumnOp, RenameConstraintOp, RenameIndexOp, RenameTableOp
+from ..ops.renames import (
+    NativeColumnRenamesOps,
+    RenameColumnOp,
+    RenameConstraintOp,
+    RenameIndexOp,
+    RenameTableOp,
+)
 from ..wiring import settings_of
 
 RENAMED_FROM = "renamed_from"
@@ -162,6 +168,15 @@ class RenameDetector:
         #: run before the rename and the creates after it (see _around_renames)
         self.before_renames: list[ops.MigrateOperation] = []
         self.after_renames: list[ops.MigrateOperation] = []
+        #: (schema, old table) -> new table; (schema, table as renamed) -> {old: new column}
+        self.renamed_tables: dict[tuple[str | None, str], str] = {}
+        self.renamed_columns: dict[tuple[str | None, str], dict[str, str]] = {}
+        #: SQLite: a named CHECK over a renamed column, dropped first and re-created last
+        #: in the rename's own batch block
+        self.first_in_batch: list[ops.MigrateOperation] = []
+        self.last_in_batch: list[ops.MigrateOperation] = []
+        #: the container being worked on renames its columns with ALTER TABLE (SQLite)
+        self.renames_natively = False
 
     # -- deciding -----------------------------------------------------------
 
@@ -265,8 +280,21 @@ class RenameDetector:
                 f"is one, set info={{'renamed_from': '{source.name}'}} on the column and autogenerate again.",
             )
         container.ops = [replaced.get(id(op), op) for op in container.ops if id(op) not in removed]
+        self.renames_natively = self._renames_natively(container)
         if mapping:
+            self.renamed_columns[(container.schema, table)] = mapping
             self.carry_dependents(container, mapping)
+
+    def _renames_natively(self, container: ops.ModifyTableOps) -> bool:
+        """SQLite renames the container's columns with ALTER TABLE ... RENAME COLUMN: every
+        rename is only a rename, and the library is 3.25 or newer.  (A rename that also
+        changes the column needs the batch rebuild, and then all of them stay in it, so the
+        downgrade finds every column under the name it expects.)"""
+        renames = [op for op in container.ops if isinstance(op, RenameColumnOp)]
+        if self.dialect.name != "sqlite" or not renames:
+            return False
+        version = getattr(self.dialect.dbapi, "sqlite_version_info", (0,))
+        return tuple(version) >= (3, 25) and not any(op.has_changes() for op in renames)
 
     def _same_type(self, old: list[Column[Any]], new: list[Column[Any]]) -> np.ndarray:
         """Alembic's own verdict (``impl.compare_type``) on whether two types are the same,
@@ -346,7 +374,13 @@ class RenameDetector:
                 if _dependent_signature(create, mapping, self.dialect.name, old=False) != signature:
                     continue
                 old_name, new_name = _dependent_name(drop), _dependent_name(create)
-                if old_name == new_name:
+                if old_name == new_name and self._rebuild_copies_text(drop):
+                    # the batch rebuild would copy the reflected text, old column names and
+                    # all: drop it before the renames and create it after, in the same block
+                    self.first_in_batch.append(drop)
+                    self.last_in_batch.append(create)
+                    replaced[id(drop)], replaced[id(create)] = drop, create
+                elif old_name == new_name:
                     replaced[id(drop)] = replaced[id(create)] = None
                 else:
                     rename = self._rename_dependent(container, drop, old_name, new_name)
@@ -363,6 +397,15 @@ class RenameDetector:
             if replacement is not None:
                 kept_ops.append(replacement)
         container.ops = kept_ops
+
+    def _rebuild_copies_text(self, drop: ops.MigrateOperation) -> bool:
+        """SQLite renames a column by rebuilding the table (batch mode), which copies a
+        named CHECK's reflected SQL verbatim; the other databases rewrite it themselves."""
+        return (
+            self.dialect.name == "sqlite"
+            and isinstance(drop, DropCheckOp)
+            and not self.renames_natively
+        )
 
     def _rename_dependent(
         self, container: ops.ModifyTableOps, drop: ops.MigrateOperation, old: str, new: str
@@ -463,6 +506,7 @@ class RenameDetector:
         new_profile: TableProfile,
     ) -> None:
         rename = RenameTableOp(old.name, new.name, schema=new.schema)
+        self.renamed_tables[(old.schema, old.name)] = new.name
         shared = len(old_profile.columns & new_profile.columns)
         reason = pair.forced or f"score {pair.score:.2f} >= {self.settings.rename_threshold:.2f}"
         add_note(
@@ -536,8 +580,11 @@ class RenameDetector:
         dropped and created; the rest are created or dropped.
         """
         found: list[ops.MigrateOperation] = []
-        remaining = _table_keys(old)
+        ignored = self._implicit_indexes(old, new)
+        remaining = [k for k in _table_keys(old) if not (k.is_index and k.name in ignored)]
         for key in _table_keys(new):
+            if key.is_index and key.name in ignored:
+                continue
             twin = next((k for k in remaining if k.signature == key.signature), None)
             if twin is None:
                 found.append(key.create(new))
@@ -551,6 +598,22 @@ class RenameDetector:
             found.extend([rename] if rename is not None else [marker, key.create(new)])
         found.extend(key.drop(new) for key in remaining if key.name)
         return found
+
+    def _implicit_indexes(self, old: Table, new: Table) -> set[str]:
+        """Index names Alembic's own comparison leaves out for this database (MySQL and
+        MariaDB create an index behind a foreign key that has none: dropping it fails with
+        1553), found the way Alembic finds them: the dialect's
+        ``correct_for_autogen_constraints`` on the reflected and the model's indexes."""
+        impl = self.autogen_context.migration_context.impl
+        conn_indexes, model_indexes = set(old.indexes), set(new.indexes)
+        before = {str(i.name) for i in conn_indexes} | {str(i.name) for i in model_indexes}
+        conn_uniques = {c for c in old.constraints if isinstance(c, UniqueConstraint)}
+        model_uniques = {c for c in new.constraints if isinstance(c, UniqueConstraint)}
+        impl.correct_for_autogen_constraints(
+            conn_uniques, conn_indexes, model_uniques, model_indexes
+        )
+        after = {str(i.name) for i in conn_indexes} | {str(i.name) for i in model_indexes}
+        return before - after
 
     def _check_diffs(
         self, old: Table, new: Table, container: ops.ModifyTableOps
@@ -775,15 +838,87 @@ def detect_renames(
             arranged.append(container)
             continue
         detector.before_renames, detector.after_renames = [], []
+        detector.first_in_batch, detector.last_in_batch = [], []
+        detector.renames_natively = False
         detector.rename_columns(container)
         before, after = detector.before_renames, detector.after_renames
-        if (before or after) and detector.dialect.name == "sqlite":
+        _around_renames(container, detector.first_in_batch, detector.last_in_batch)
+        if detector.renames_natively:
+            arranged.extend(_native_renames(container, before, after))
+        elif (before or after) and detector.dialect.name == "sqlite":
             arranged.extend(_split_batches(container, before, after))
         else:
             _around_renames(container, before, after)
             arranged.append(container)
     upgrade_ops.ops = arranged
+    if detector.renamed_tables or detector.renamed_columns:
+        _follow_renamed_referents(upgrade_ops, detector.renamed_tables, detector.renamed_columns)
     return PriorityDispatchResult.CONTINUE
+
+
+def _follow_renamed_referents(
+    upgrade_ops: ops.UpgradeOps,
+    tables: dict[tuple[str | None, str], str],
+    columns: dict[tuple[str | None, str], dict[str, str]],
+) -> None:
+    """Foreign keys into a renamed table (or onto a renamed column) follow the rename on
+    every database: a drop + create pair that only differs by that rename is left out (on
+    PostgreSQL re-adding it would validate every row under lock).  A foreign key dropped
+    for another reason is restored by the downgrade before the table gets its old name
+    back, so its restore names the table as renamed."""
+
+    Target = tuple[str | None, str, tuple[str, ...]]
+
+    def renamed(fk: ops.CreateForeignKeyOp) -> Target:
+        schema = fk.kw.get("referent_schema")
+        table = tables.get((schema, fk.referent_table), fk.referent_table)
+        mapping = columns.get((schema, table), {})
+        return (schema, table, tuple(mapping.get(c, c) for c in fk.remote_cols))
+
+    def signature(fk: ops.CreateForeignKeyOp, target: Target) -> Hashable:
+        options = tuple(str(fk.kw.get(k) or "").upper() for k in ("ondelete", "onupdate"))
+        return (tuple(fk.local_cols), target, options)
+
+    for container in upgrade_ops.ops:
+        if not isinstance(container, ops.ModifyTableOps):
+            continue
+        restores = {
+            id(op): op._reverse
+            for op in container.ops
+            if isinstance(op, ops.DropConstraintOp)
+            and isinstance(op._reverse, ops.CreateForeignKeyOp)
+            and renamed(op._reverse)[1:]
+            != (op._reverse.referent_table, tuple(op._reverse.remote_cols))
+        }
+        if not restores:
+            continue
+        creates = [op for op in container.ops if isinstance(op, ops.CreateForeignKeyOp)]
+        left_out: set[int] = set()
+        for drop_id, restore in restores.items():
+            assert isinstance(restore, ops.CreateForeignKeyOp)
+            target = renamed(restore)
+            twin = next(
+                (
+                    c
+                    for c in creates
+                    if id(c) not in left_out
+                    and (c.constraint_name in (None, restore.constraint_name))
+                    and signature(
+                        c, (c.kw.get("referent_schema"), c.referent_table, tuple(c.remote_cols))
+                    )
+                    == signature(restore, target)
+                ),
+                None,
+            )
+            if twin is not None:
+                left_out.update((drop_id, id(twin)))
+                continue
+            restore.referent_table = target[1]
+            restore.remote_cols = list(target[2])
+        container.ops = [op for op in container.ops if id(op) not in left_out]
+    upgrade_ops.ops = [
+        op for op in upgrade_ops.ops if not (isinstance(op, ops.ModifyTableOps) and not op.ops)
+    ]
 
 
 def _around_renames(
@@ -810,6 +945,23 @@ def _split_batches(
     after = _part(container, after_ops, UNNAMED_AFTER)
     container.ops = [op for op in container.ops if id(op) not in moved]
     return [part for part in (before, container, after) if part.ops]
+
+
+def _native_renames(
+    container: ops.ModifyTableOps,
+    before_ops: list[ops.MigrateOperation],
+    after_ops: list[ops.MigrateOperation],
+) -> list[ops.ModifyTableOps]:
+    """SQLite: what must go before the renames (its own batch block), the renames as
+    ALTER TABLE statements, the container's other operations, then what must follow."""
+    renames = [op for op in container.ops if isinstance(op, RenameColumnOp)]
+    native = NativeColumnRenamesOps(container.table_name, renames, schema=container.schema)
+    blocks = _split_batches(container, before_ops, after_ops)
+    for block in blocks:
+        block.ops = [op for op in block.ops if not isinstance(op, RenameColumnOp)]
+    middle = 1 if before_ops else 0
+    blocks.insert(middle, native)
+    return [block for block in blocks if block.ops]
 
 
 def _part(

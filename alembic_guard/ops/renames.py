@@ -13,6 +13,7 @@ from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import render_op
 from alembic.operations import Operations, ops
 from sqlalchemy import text
 
@@ -70,6 +71,29 @@ class RenameColumnOp(ops.AlterColumnOp):
                 self.modify_comment is not False,
             )
         )
+
+
+class NativeColumnRenamesOps(ops.ModifyTableOps):
+    """SQLite: plain column renames, rendered as ``op.alter_column(...)`` outside a batch
+    block, so SQLite (3.25 and newer) runs ``ALTER TABLE ... RENAME COLUMN``.  That
+    rewrites every index, CHECK, view, trigger and other table's foreign key naming the
+    column; a batch rebuild would copy their SQL verbatim, old column name and all."""
+
+    def reverse(self) -> NativeColumnRenamesOps:
+        return NativeColumnRenamesOps(
+            self.table_name, [op.reverse() for op in reversed(self.ops)], schema=self.schema
+        )
+
+
+@renderers.dispatch_for(NativeColumnRenamesOps)
+def _render_native_renames(
+    autogen_context: AutogenContext, op: NativeColumnRenamesOps
+) -> list[str]:
+    # not through Alembic's ModifyTableOps renderer: with render_as_batch it opens a block
+    lines: list[str] = []
+    for inner in op.ops:
+        lines.extend(render_op(autogen_context, inner))
+    return lines
 
 
 class RenameTableOp(ops.RenameTableOp):

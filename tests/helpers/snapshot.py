@@ -81,3 +81,56 @@ def views(engine: Engine) -> dict[str, tuple[str, str]]:
                 text("SELECT name, 'view', sql FROM sqlite_master WHERE type = 'view'")
             )
         return {row[0]: (row[1], " ".join(row[2].split())) for row in rows}
+
+
+def catalog(engine: Engine, schema: str | None = None) -> dict[str, object]:
+    """Everything a migration may change, read through SQLAlchemy's inspector and plain
+    SQL: per table its columns (type, nullability, default), key, foreign keys, indexes
+    and unique constraints; the CHECKs and the views.  ``alembic_version`` is left out."""
+    with engine.connect() as connection:
+        inspector = inspect(connection)
+        tables: dict[str, object] = {}
+        for table in sorted(inspector.get_table_names(schema=schema)):
+            if table == "alembic_version":
+                continue
+            pk = inspector.get_pk_constraint(table, schema=schema)
+            tables[table] = {
+                "columns": [
+                    (c["name"], str(c["type"]), c["nullable"], _default(c.get("default")))
+                    for c in inspector.get_columns(table, schema=schema)
+                ],
+                "primary key": tuple(pk.get("constrained_columns") or ()),
+                "foreign keys": sorted(
+                    (
+                        fk.get("name") or "",
+                        tuple(fk["constrained_columns"]),
+                        fk["referred_table"],
+                        tuple(fk["referred_columns"]),
+                        (fk.get("options") or {}).get("ondelete") or "",
+                    )
+                    for fk in inspector.get_foreign_keys(table, schema=schema)
+                ),
+                "indexes": sorted(
+                    (
+                        i["name"] or "",
+                        tuple(str(c) for c in i["column_names"]),
+                        bool(i["unique"]),
+                    )
+                    for i in inspector.get_indexes(table, schema=schema)
+                ),
+                "unique constraints": sorted(
+                    (u.get("name") or "", tuple(u["column_names"]))
+                    for u in inspector.get_unique_constraints(table, schema=schema)
+                ),
+            }
+    found: dict[str, object] = {"tables": tables}
+    if schema is None:
+        found["checks"] = sorted(check_constraints(engine), key=repr)
+        found["views"] = views(engine)
+    return found
+
+
+def _default(value: object) -> str | None:
+    # MariaDB reports a server default's text with or without quotes by version; spaces
+    # differ between readers: compare the text, not its spelling
+    return None if value is None else " ".join(str(value).split())
