@@ -494,6 +494,30 @@ def referenced_relations(
     return {key: frozenset(columns) for key, columns in found.items()}
 
 
+def star_relations(sql: str, dialect: str) -> set[tuple[str | None, str]]:
+    """The relations a SELECT takes every column of (``*``, ``t.*``): the database
+    expands the star when the view is made, so a column added later is not in it."""
+    read = _SQLGLOT_DIALECTS.get(dialect)
+    try:
+        tree = sqlglot.parse_one(sql, read=read)
+    except (SqlglotError, ValueError, RecursionError):
+        return set()
+    found: set[tuple[str | None, str]] = set()
+    for select in tree.find_all(exp.Select):
+        tables = [t for t in select.find_all(exp.Table) if t.name]
+        by_alias = {t.alias_or_name.lower(): t for t in tables} | {
+            t.name.lower(): t for t in tables
+        }
+        for expression in select.expressions:
+            if isinstance(expression, exp.Star):
+                found.update((t.db or None, t.name) for t in tables)
+            elif isinstance(expression, exp.Column) and isinstance(expression.this, exp.Star):
+                table = by_alias.get(expression.table.lower())
+                if table is not None:
+                    found.add((table.db or None, table.name))
+    return found
+
+
 @dataclass(frozen=True)
 class ScratchRequest:
     """Ask the database to render ``sql`` as a CHECK on a copy of ``table``."""
@@ -520,6 +544,13 @@ class CanonicalView:
 
     definition: str
     columns: tuple[tuple[str, str], ...] = ()
+    #: the database's message where it refused to make the view
+    rejected: str | None = None
+
+    @classmethod
+    def refused(cls, error: BaseException) -> CanonicalView:
+        message = " ".join(str(getattr(error, "orig", None) or error).split())
+        return cls("", rejected=message.split(" [SQL:")[0])
 
 
 class CannotCanonicalize(Exception):
@@ -726,13 +757,14 @@ class PostgresqlCanonicalizer(Canonicalizer):
                     raise_if_lost(self.connection, exc)
                     if _is_privilege_error(exc):
                         raise CannotCanonicalize(str(exc).splitlines()[0]) from None
-                    for statement in statements:
+                    for index, statement in enumerate(statements):
                         try:
                             with rolled_back_on_error(self.connection):
                                 self.connection.exec_driver_sql(statement)
                         except Exception as one:
                             raise_if_lost(self.connection, one)
                             log.info("alembic_guard: database rejected scratch view: %s", one)
+                            results[index] = CanonicalView.refused(one)
                 rows = self.connection.execute(
                     text(
                         "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, false), "
@@ -931,6 +963,7 @@ class MysqlCanonicalizer(Canonicalizer):
                 if _is_privilege_error(exc):
                     raise CannotCanonicalize(str(exc).splitlines()[0]) from None
                 log.info("alembic_guard: database rejected scratch view: %s", exc)
+                results[index] = CanonicalView.refused(exc)
                 continue
         if created:
             try:
@@ -979,3 +1012,28 @@ _DROPPED_ELSEWHERE = (
 
 class MariadbCanonicalizer(MysqlCanonicalizer):
     dialect_name = "mariadb"
+
+
+class SqliteCanonicalizer(Canonicalizer):
+    """SQLite keeps a view's text as written; it checks the names a view reads only when
+    the view is used, so each definition is prepared as a query that reads no row."""
+
+    dialect_name = "sqlite"
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        results: list[CanonicalView | None] = []
+        for request in requests:
+            sql = request.sql.strip().rstrip(";").strip()
+            if request.schema is not None:
+                # an attached database's view reads its own database's tables: a query
+                # from main would resolve its names elsewhere
+                results.append(CanonicalView(sql))
+                continue
+            try:
+                self.connection.exec_driver_sql(f"SELECT * FROM ({sql}) LIMIT 0").close()
+            except Exception as exc:
+                raise_if_lost(self.connection, exc)
+                results.append(CanonicalView.refused(exc))
+                continue
+            results.append(CanonicalView(sql))
+        return results

@@ -107,10 +107,80 @@ def _view(diff: tuple[Any, ...]) -> str:
 
 @describes("replace_view")
 def _replace_view(diff: tuple[Any, ...]) -> str:
+    return f"~ view {_qualified(diff[1], diff[2])}: its definition differs from the database's"
+
+
+@describes("change_view")
+def _change_view(diff: tuple[Any, ...]) -> str:
+    _, schema, name, old_kind, new_kind, old, new = diff[:7]
+    if old_kind != new_kind:
+        return f"~ {old_kind} {_qualified(schema, name)}: declared as a {new_kind} now"
+    if squash_space(old) != squash_space(new):
+        return (
+            f"~ {new_kind} {_qualified(schema, name)}: its definition differs from the database's"
+        )
     return (
-        f"~ view {_qualified(diff[1], diff[2])}: its definition in the models differs from "
-        f"the database's"
+        f"~ {new_kind} {_qualified(schema, name)}: dropped and created again around the "
+        f"table changes it reads"
     )
+
+
+def squash_space(sql: object) -> str:
+    return " ".join(str(sql).split())
+
+
+_VIEW_KINDS = {
+    "remove_view": "view",
+    "remove_materialized_view": "materialized view",
+    "add_view": "view",
+    "add_materialized_view": "materialized view",
+}
+
+
+def _merged_views(diffs: list[Any]) -> list[Any]:
+    """A view dropped and created again in one revision is one change: one ``~`` line."""
+    added = {
+        (d[1], d[2]): d
+        for d in diffs
+        if isinstance(d, tuple)
+        and len(d) > 3
+        and str(d[0]).startswith("add_")
+        and d[0] in _VIEW_KINDS
+    }
+    merged: list[Any] = []
+    taken: set[tuple[Any, Any]] = set()
+    for diff in diffs:
+        if not (isinstance(diff, tuple) and len(diff) > 3 and diff[0] in _VIEW_KINDS):
+            merged.append(diff)
+            continue
+        key = (diff[1], diff[2])
+        if str(diff[0]).startswith("remove_") and key in added:
+            twin = added[key]
+            merged.append(
+                (
+                    "change_view",
+                    diff[1],
+                    diff[2],
+                    _VIEW_KINDS[diff[0]],
+                    _VIEW_KINDS[twin[0]],
+                    diff[3],
+                    twin[3],
+                )
+            )
+            taken.add(key)
+        elif str(diff[0]).startswith("add_") and key in taken:
+            continue
+        elif str(diff[0]).startswith("add_") and any(
+            isinstance(d, tuple)
+            and d[0] in _VIEW_KINDS
+            and str(d[0]).startswith("remove_")
+            and (d[1], d[2]) == key
+            for d in diffs
+        ):
+            continue  # its drop, later in the list, takes it
+        else:
+            merged.append(diff)
+    return merged
 
 
 @describes("rename_table")
@@ -157,7 +227,7 @@ class DifferenceGroup(list):  # type: ignore[type-arg]
 
 def readable_diffs(diffs: Iterable[Any]) -> list[Any]:
     readable: list[Any] = []
-    for diff in diffs:
+    for diff in _merged_views(list(diffs)):
         if isinstance(diff, list):
             readable.append(DifferenceGroup(readable_diffs(diff)))
         elif isinstance(diff, tuple):
@@ -169,7 +239,7 @@ def readable_diffs(diffs: Iterable[Any]) -> list[Any]:
 
 def flat_lines(diffs: Iterable[Any]) -> list[str]:
     lines: list[str] = []
-    for diff in diffs:
+    for diff in _merged_views(list(diffs)):
         if isinstance(diff, list):
             lines.extend(flat_lines(diff))
         elif isinstance(diff, tuple):

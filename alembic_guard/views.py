@@ -21,6 +21,8 @@ be used in queries like a table: ``select(active_users).where(active_users.c.id 
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -91,6 +93,8 @@ class View:
         self.name = name
         self.metadata = metadata
         self.definition = definition
+        #: "file:line" of the declaration, for error messages
+        self.declared_at = _caller()
         self.schema = schema if schema is not None else metadata.schema
         self.materialized = materialized
         self.indexes = tuple(indexes)
@@ -145,6 +149,15 @@ class View:
     def __repr__(self) -> str:
         kind = "materialized view" if self.materialized else "view"
         return f"<View {kind} {self.qualified_name}>"
+
+
+def _caller() -> str | None:
+    """The first frame outside this package: where the user declared the view."""
+    frame = sys._getframe(2)
+    package = os.path.dirname(__file__)
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame = frame.f_back  # type: ignore[assignment]
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}" if frame is not None else None
 
 
 def declared_views(metadata: MetaData | Sequence[MetaData] | None) -> list[View]:

@@ -35,12 +35,14 @@ from ..canonical import (
     canonicalizer_for,
     referenced_relations,
     squash,
+    star_relations,
     view_key,
 )
 from ..catalog import DbView, RelationKey, catalog_for
 from ..errors import GuardError
 from ..messages import notice
 from ..ops.notes import GuardNoteOp, add_note
+from ..ops.renames import RenameColumnOp
 from ..ops.views import (
     CreateMaterializedViewOp,
     CreateViewOp,
@@ -67,6 +69,8 @@ class ViewPolicy:
     #: a view dropped and created again takes the views reading it along (PostgreSQL:
     #: DROP VIEW fails while other views read it; SQLite: a table rebuild re-reads them)
     rebuild_readers: ClassVar[bool] = False
+    #: the database expands ``SELECT *`` when the view is made (PostgreSQL, MySQL)
+    expands_star: ClassVar[bool] = True
     _registry: ClassVar[dict[str, type[ViewPolicy]]] = {}
 
     def __init_subclass__(cls) -> None:
@@ -102,6 +106,10 @@ class ViewPolicy:
         without touching the views that read it."""
         return not db.materialized
 
+    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        """Whether the downgrade can replace the view back the same way."""
+        return True
+
 
 class PostgresqlViewPolicy(ViewPolicy):
     dialect_name = "postgresql"
@@ -125,10 +133,15 @@ class PostgresqlViewPolicy(ViewPolicy):
             return False
         return canonical.columns[: len(db.columns)] == db.columns
 
+    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        # the reverse would take the appended columns away, which CREATE OR REPLACE refuses
+        return canonical is not None and canonical.columns == db.columns
+
 
 class SqliteViewPolicy(ViewPolicy):
     dialect_name = "sqlite"
     rebuild_readers = True
+    expands_star = False  # SQLite keeps the text as written and expands * on every read
 
     def column_change(
         self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
@@ -216,6 +229,10 @@ class ViewComparison:
         self.index_drops: list[ops.MigrateOperation] = []
         self.index_creates: list[ops.MigrateOperation] = []
         self.undeclared: list[DbView] = []
+        #: declared views the database refused to make, and its message
+        self.rejected: dict[RelationKey, str] = {}
+        self.declared_by_key: dict[RelationKey, View] = {}
+        self.canonical_forms: dict[RelationKey, CanonicalView | None] = {}
 
     def key(self, schema: str | None, name: str) -> RelationKey:
         return (self.catalog.schema_key(schema), name)
@@ -223,6 +240,11 @@ class ViewComparison:
     # -- reading -----------------------------------------------------------------
 
     def declared(self) -> dict[RelationKey, View]:
+        found = self._declared()
+        self.declared_by_key = found
+        return found
+
+    def _declared(self) -> dict[RelationKey, View]:
         wanted = {self.catalog.schema_key(schema) for schema in self.schemas}
         found: dict[RelationKey, View] = {}
         for view in declared_views(self.autogen_context.metadata):
@@ -288,7 +310,13 @@ class ViewComparison:
         """The database's form of the declared views the parse key cannot settle (and of
         the declared views they read, so that their scratch views can be created)."""
         wanted: set[RelationKey] = set()
-        pending = [k for k in order if k in self.db_views and not self.settled_by_key(k)]
+        # new views too: the database says whether their SQL is right before a revision
+        # is written that would fail inside the upgrade
+        pending = [
+            k
+            for k in order
+            if k in self.targets and (k not in self.db_views or not self.settled_by_key(k))
+        ]
         while pending:
             key = pending.pop()
             if key not in wanted:
@@ -311,8 +339,12 @@ class ViewComparison:
                 ) from None
             fall_back(self.autogen_context, str(error))
             return dict.fromkeys(order)
-        found = dict.fromkeys(order)
-        found.update(zip(keys, results, strict=True))
+        found: dict[RelationKey, CanonicalView | None] = dict.fromkeys(order)
+        for key, result in zip(keys, results, strict=True):
+            if result is not None and result.rejected is not None:
+                self.rejected[key] = result.rejected
+                result = None
+            found[key] = result
         return found
 
     # -- deciding ----------------------------------------------------------------
@@ -337,6 +369,7 @@ class ViewComparison:
             }
         )
         canonical = self.canonical(order)
+        self.canonical_forms = canonical
         rebuilds: dict[RelationKey, str] = {}
         hidden = sorted(_label(key) for key, db in self.db_views.items() if not db.definition)
         if hidden:
@@ -396,8 +429,67 @@ class ViewComparison:
             else:
                 self.undeclared.append(db)
 
+        self.verify(upgrade_ops, rebuilds)
         self.rebuild(upgrade_ops, rebuilds)
+        self.replace_back(upgrade_ops)
         self.emit(upgrade_ops)
+
+    def verify(self, upgrade_ops: ops.UpgradeOps, rebuilds: dict[RelationKey, str]) -> None:
+        """Stop on a declared view the database refused, unless it reads something this
+        revision creates or changes first (then the refusal proves nothing)."""
+        if self.settings.canonicalize == "parse":
+            unchecked = sorted(
+                _label(key)
+                for key in self.targets
+                if key not in self.db_views or key in self.creates or key in rebuilds
+            )
+            if unchecked:
+                notice(
+                    self.autogen_context.migration_context.config,
+                    f"the SQL of view {', '.join(unchecked)} was not checked by the database "
+                    f"(canonicalize=parse): a mistake in it shows only when the upgrade runs.",
+                )
+            return
+        touched = _touched_tables(upgrade_ops, self.key) | {
+            key
+            for key in self.targets
+            if key not in self.db_views or key in self.creates or key in rebuilds
+        }
+        for key, message in self.rejected.items():
+            target = self.targets[key]
+            if any(relation in touched and relation != key for relation in target.reads):
+                continue
+            view = self.declared_by_key[key]
+            where = f" (declared at {view.declared_at})" if view.declared_at else ""
+            raise GuardError(
+                f"view {_label(key)}{where} is refused by the database: {message}. Correct the "
+                f"view's SQL in the models and run the command again; no revision was written."
+            )
+
+    def replace_back(self, upgrade_ops: ops.UpgradeOps) -> None:
+        """A replace the downgrade cannot run as a replace (PostgreSQL, columns appended):
+        its reverse drops the view and the views reading it, and creates them again."""
+        readers: dict[RelationKey, list[RelationKey]] = {}
+        for key, db in self.db_views.items():
+            for relation in db.reads:
+                readers.setdefault(relation, []).append(key)
+        for key, op in self.creates.items():
+            if not isinstance(op, ReplaceViewOp) or key not in self.db_views:
+                continue
+            if self.policy.reverse_in_place(self.db_views[key], self.canonical_forms.get(key)):
+                continue
+            found: set[RelationKey] = set()
+            pending = list(readers.get(key, ()))
+            while pending:
+                reader = pending.pop()
+                if reader in found or reader in self.drops or reader == key:
+                    continue
+                found.add(reader)
+                pending.extend(readers.get(reader, ()))
+            order = self._sorted(
+                {r: [d for d in self.db_views[r].reads if d in found] for r in found}
+            )
+            op.readers = tuple(_target_of_db(self.db_views[r]).create_op() for r in order)
 
     def create(self, target: _Target, why: str) -> None:
         op = target.create_op()
@@ -439,6 +531,29 @@ class ViewComparison:
                 columns = self.db_views[key].reads.get(relation, frozenset())
                 if column is None or not columns or column in columns:
                     rebuilds.setdefault(key, f"{_label(key)} reads {_label(relation)}, and {why}")
+        # a declared view over a renamed table or column: dropped before the rename and
+        # created after it, so that the downgrade too runs each where its names exist
+        for relation, column, why in _renames(upgrade_ops, self.key):
+            for key in readers.get(relation, ()):
+                columns = self.db_views[key].reads.get(relation, frozenset())
+                if key in self.targets and (column is None or not columns or column in columns):
+                    rebuilds.setdefault(key, f"{_label(key)} reads {_label(relation)}, and {why}")
+        if self.policy.expands_star:
+            for relation, why in _added_columns(upgrade_ops, self.key):
+                for key in readers.get(relation, ()):
+                    target = self.targets.get(key)
+                    if target is None:
+                        continue
+                    stars = {
+                        self.catalog.read_key(schema, target.schema, table)
+                        for schema, table in star_relations(target.definition, self.dialect.name)
+                    }
+                    if relation in stars:
+                        rebuilds.setdefault(
+                            key,
+                            f"{_label(key)} selects * from {_label(relation)}, and {why} "
+                            f"(the database expands * when the view is made)",
+                        )
 
         # readers of a view that goes for good are checked on every database; readers of a
         # view created again go and come back where the database insists (PostgreSQL) or
@@ -564,6 +679,62 @@ class ViewComparison:
             *(self.creates[key] for key in create_order),
             *self.index_creates,
         ]
+
+
+def _renames(
+    upgrade_ops: ops.UpgradeOps, key: KeyOf
+) -> Iterable[tuple[RelationKey, str | None, str]]:
+    """(table as the database has it now, renamed column or None, why) of the revision."""
+    renamed_tables: dict[RelationKey, str] = {}
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.RenameTableOp):
+            renamed_tables[key(op.schema, op.new_table_name)] = op.table_name
+            yield (
+                key(op.schema, op.table_name),
+                None,
+                f"table {op.table_name} is renamed to {op.new_table_name}",
+            )
+    for op in upgrade_ops.ops:
+        if not isinstance(op, ops.ModifyTableOps):
+            continue
+        table = key(op.schema, op.table_name)
+        if table in renamed_tables:
+            continue  # its views are rebuilt for the table's rename
+        for inner in op.ops:
+            if isinstance(inner, RenameColumnOp):
+                yield (
+                    table,
+                    str(inner.column_name),
+                    f"column {op.table_name}.{inner.column_name} is renamed to "
+                    f"{inner.new_column_name}",
+                )
+
+
+def _added_columns(upgrade_ops: ops.UpgradeOps, key: KeyOf) -> Iterable[tuple[RelationKey, str]]:
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.ModifyTableOps):
+            for inner in op.ops:
+                if isinstance(inner, ops.AddColumnOp):
+                    yield (
+                        key(op.schema, op.table_name),
+                        f"column {op.table_name}.{inner.column.name} is added",
+                    )
+
+
+def _touched_tables(upgrade_ops: ops.UpgradeOps, key: KeyOf) -> set[RelationKey]:
+    """Tables this revision creates, renames (their new names) or changes the columns of."""
+    found: set[RelationKey] = set()
+    for op in upgrade_ops.ops:
+        if isinstance(op, ops.CreateTableOp):
+            found.add(key(op.schema, op.table_name))
+        elif isinstance(op, ops.RenameTableOp):
+            found.add(key(op.schema, op.new_table_name))
+        elif isinstance(op, ops.ModifyTableOps) and any(
+            isinstance(inner, (ops.AddColumnOp, ops.AlterColumnOp, ops.DropColumnOp))
+            for inner in op.ops
+        ):
+            found.add(key(op.schema, op.table_name))
+    return found
 
 
 def compare_views(

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import render_op
 from alembic.operations import Operations, ops
 from sqlalchemy import text
 from sqlalchemy.engine import Dialect
@@ -222,11 +223,16 @@ class ReplaceViewOp(ops.MigrateOperation):
         *,
         schema: str | None = None,
         old_definition: str | None = None,
+        readers: Sequence[CreateViewOp] | None = None,
     ) -> None:
         self.view_name = view_name
         self.definition = _clean(definition)
         self.schema = schema
         self.old_definition = _clean(old_definition) if old_definition is not None else None
+        #: set where the database cannot replace the view back (PostgreSQL: columns were
+        #: appended): the reverse drops the views reading it (listed dependencies first),
+        #: then the view, and creates them again
+        self.readers = tuple(readers) if readers is not None else None
 
     @classmethod
     def replace_view(
@@ -241,10 +247,21 @@ class ReplaceViewOp(ops.MigrateOperation):
         """``op.replace_view("name", "SELECT ...")``."""
         operations.invoke(cls(view_name, definition, schema=schema, old_definition=old_definition))
 
-    def reverse(self) -> ReplaceViewOp:
+    def reverse(self) -> ReplaceViewOp | ViewStepsOp:
         if self.old_definition is None:
             raise ValueError(
                 f"replacing view {self.view_name} is not reversible: the old definition is not known"
+            )
+        if self.readers is not None:
+            current = CreateViewOp(self.view_name, self.definition, schema=self.schema)
+            restore = CreateViewOp(self.view_name, self.old_definition, schema=self.schema)
+            return ViewStepsOp(
+                [
+                    *(reader.reverse() for reader in reversed(self.readers)),
+                    current.reverse(),
+                    restore,
+                    *self.readers,
+                ]
             )
         return ReplaceViewOp(
             self.view_name,
@@ -258,6 +275,20 @@ class ReplaceViewOp(ops.MigrateOperation):
 
     def statements(self, ddl: ViewDDL) -> list[str]:
         return ddl.replace(self.view_name, self.schema, self.definition)
+
+
+class ViewStepsOp(ops.MigrateOperation):
+    """Several view operations that stand for one change (a view dropped and created
+    again with the views reading it); rendered as one line each."""
+
+    def __init__(self, steps: Sequence[ops.MigrateOperation]) -> None:
+        self.steps = list(steps)
+
+    def reverse(self) -> ViewStepsOp:
+        return ViewStepsOp([step.reverse() for step in reversed(self.steps)])
+
+    def to_diff_tuple(self) -> list[Any]:  # type: ignore[override]
+        return [step.to_diff_tuple() for step in self.steps]
 
 
 @Operations.register_operation("create_materialized_view")
@@ -377,6 +408,12 @@ for _op_class in (
     Operations.implementation_for(_op_class)(_implement)
 
 
+@Operations.implementation_for(ViewStepsOp)
+def _implement_steps(operations: Operations, operation: ViewStepsOp) -> None:
+    for step in operation.steps:
+        operations.invoke(step)
+
+
 class DropViewIndexOp(ops.DropIndexOp):
     """``op.drop_index`` on a materialized view, reversed into exactly the index it drops
     (Alembic's own reverse rebuilds the index from the drop's arguments and loses UNIQUE)."""
@@ -388,10 +425,13 @@ class DropViewIndexOp(ops.DropIndexOp):
 
 
 def render_sql(sql: str) -> str:
-    """A SQL text as a Python literal: triple-quoted when it spans lines and that is safe."""
-    if "\n" in sql and '"""' not in sql and "\\" not in sql and not sql.endswith('"'):
-        return f'"""{sql}"""'
-    return repr(sql)
+    """A SQL text as a Python literal; one that spans lines as one literal per line in
+    parentheses.  Not triple-quoted: Alembic indents every rendered line, the inside of a
+    triple-quoted string too, and the database would store the text with those spaces."""
+    lines = sql.splitlines(keepends=True)
+    if len(lines) < 2:
+        return repr(sql)
+    return "(\n" + "".join(f"    {line!r}\n" for line in lines) + ")"
 
 
 def _prefix(autogen_context: AutogenContext) -> str:
@@ -447,6 +487,14 @@ def _render_replace(autogen_context: AutogenContext, op: ReplaceViewOp) -> str:
     return (
         f"{prefix}replace_view({op.view_name!r}, {render_sql(op.definition)}{_schema(op.schema)})"
     )
+
+
+@renderers.dispatch_for(ViewStepsOp)
+def _render_steps(autogen_context: AutogenContext, op: ViewStepsOp) -> list[str]:
+    lines: list[str] = []
+    for step in op.steps:
+        lines.extend(render_op(autogen_context, step))
+    return lines
 
 
 @renderers.dispatch_for(RefreshMaterializedViewOp)

@@ -54,7 +54,7 @@ def test_drift_is_one_readable_line_per_difference(shop: Path):
         "~ column customers.phone renamed to phone_number",
         "- CHECK ck_products_price_positive on products: price > 0: in the database, not in the models",
         "+ CHECK ck_products_price_positive on products: price >= 1: in the models, not in the database",
-        "~ view order_totals: its definition in the models differs from the database's",
+        "~ view order_totals: its definition differs from the database's",
     ):
         assert line in output, output
     assert "CheckConstraint(" not in output and "Column(" not in output

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from alembic_guard.canonical import ScratchRequest, ViewRequest, canonicalizer_for
+from tests.helpers import snapshot
 from tests.helpers.identifiers import RENAMES, catalog, identifiers, models, second_database
 from tests.helpers.project import AlembicProject
 from tests.helpers.snapshot import check_constraints
@@ -165,23 +166,38 @@ def test_truncated_generated_names_round_trip(dialect, project):
     "as a bind parameter (NULL); the guard cannot reach that reflection",
 )
 def test_sqlite_batch_rebuild_keeps_quoted_check_names_and_colon_names(dialect, project):
-    def models(stage: int) -> sa.MetaData:
-        m = sa.MetaData()
-        sa.Table(
-            "t",
-            m,
-            sa.Column("id", sa.Integer, primary_key=True),
-            sa.Column(":x", sa.Integer),
-            sa.Column("b" if stage == 1 else "b new", sa.Integer),
-            sa.CheckConstraint(sa.column(":x") != 5, name='say "hi"'),
-        )
-        return m
+    # the rename also changes the type: that needs the batch rebuild
+    project.revision(_hostile_checks(1))
+    project.upgrade()
+    project.revision(_hostile_checks(2, sa.BigInteger))
+    project.upgrade()
+    project.check(_hostile_checks(2, sa.BigInteger))
 
-    project.revision(models(1))
+
+def _hostile_checks(stage: int, type_: type[sa.types.TypeEngine] = sa.Integer) -> sa.MetaData:
+    m = sa.MetaData()
+    sa.Table(
+        "t",
+        m,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(":x", sa.Integer),
+        sa.Column("b" if stage == 1 else "b new", type_),
+        sa.CheckConstraint(sa.column(":x") != 5, name='say "hi"'),
+    )
+    return m
+
+
+@pytest.mark.dialects("sqlite")
+def test_sqlite_plain_rename_beside_quoted_check_names_and_colon_names(dialect, project):
+    """A plain rename needs no rebuild: SQLite's own RENAME COLUMN keeps such CHECKs."""
+    project.revision(_hostile_checks(1))
     project.upgrade()
-    project.revision(models(2))
+    before = snapshot.catalog(dialect.engine)
+    project.revision(_hostile_checks(2))
     project.upgrade()
-    project.check(models(2))
+    project.check(_hostile_checks(2))
+    project.downgrade("-1")
+    assert snapshot.catalog(dialect.engine) == before
 
 
 def test_preflight_counts_rows_behind_hostile_names(dialect, guarded_project):
