@@ -57,6 +57,18 @@ COMPARATORS: dict[str, list[tuple[str, str, str, str]]] = {
             "alembic_guard.compare.renames:detect_renames",
             "LAST",
         ),
+        (
+            "schema",
+            "renames",
+            "alembic_guard.compare.ordering:drop_tables_after_their_foreign_keys",
+            "LAST",
+        ),
+        (
+            "schema",
+            "renames",
+            "alembic_guard.compare.ordering:drop_foreign_key_indexes",
+            "LAST",
+        ),
     ],
     # before Alembic reflects the tables: its per-column SERIAL probe becomes one query
     "alembic_guard.bulk_reflection": [

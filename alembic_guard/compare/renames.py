@@ -47,12 +47,15 @@ from ..matching import (
 from ..ops.checks import (
     UNNAMED_AFTER,
     UNNAMED_BEFORE,
+    AddUnnamedCheckOp,
     CreateCheckOp,
     DropCheckOp,
+    DropUnnamedCheckOp,
     SqliteCheckBatchOps,
 )
 from ..ops.notes import add_note
 from ..ops.renames import (
+    DropIndexExactlyOp,
     NativeColumnRenamesOps,
     RenameColumnOp,
     RenameConstraintOp,
@@ -292,6 +295,12 @@ class RenameDetector:
         downgrade finds every column under the name it expects.)"""
         renames = [op for op in container.ops if isinstance(op, RenameColumnOp)]
         if self.dialect.name != "sqlite" or not renames:
+            return False
+        if isinstance(container, SqliteCheckBatchOps) or any(
+            isinstance(op, (AddUnnamedCheckOp, DropUnnamedCheckOp)) for op in container.ops
+        ):
+            # the unnamed CHECKs are rewritten through the rebuild's table_args, in the
+            # same block as the renames they follow
             return False
         version = getattr(self.dialect.dbapi, "sqlite_version_info", (0,))
         return tuple(version) >= (3, 25) and not any(op.has_changes() for op in renames)
@@ -673,7 +682,7 @@ class _Key:
         (which still has its new name when the downgrade gets there)."""
         restore = self.create(table)
         if isinstance(restore, ops.CreateIndexOp):
-            return ops.DropIndexOp(self.name, table.name, schema=table.schema, _reverse=restore)
+            return DropIndexExactlyOp(self.name, table.name, schema=table.schema, _reverse=restore)
         assert isinstance(restore, ops.AddConstraintOp)
         return ops.DropConstraintOp(
             self.name, table.name, type_=self.kind, schema=table.schema, _reverse=restore

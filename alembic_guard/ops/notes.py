@@ -52,6 +52,29 @@ class GuardNoteOp(ops.OpContainer):
         return True
 
 
+class IndexTakenOverOp(GuardNoteOp):
+    """MySQL/MariaDB drop the index they made for a foreign key as soon as another index
+    covers it: nothing to run in the upgrade (a comment says so), and the downgrade
+    creates that index again before it drops the covering one (else: 1553)."""
+
+    def __init__(
+        self, index_name: str, table_name: str, columns: list[str], schema: str | None = None
+    ) -> None:
+        super().__init__(
+            [
+                f"the database drops its own index {index_name} of {table_name} now: the new "
+                f"index covers the foreign key; the downgrade creates it again first"
+            ]
+        )
+        self.index_name = index_name
+        self.table_name = table_name
+        self.columns = columns
+        self.schema = schema
+
+    def reverse(self) -> ops.CreateIndexOp:  # type: ignore[override]
+        return ops.CreateIndexOp(self.index_name, self.table_name, self.columns, schema=self.schema)
+
+
 @renderers.dispatch_for(GuardNoteOp)
 def _render_note(autogen_context: AutogenContext, op: GuardNoteOp) -> list[str]:
     lines = []

@@ -96,6 +96,16 @@ def _render_native_renames(
     return lines
 
 
+class DropIndexExactlyOp(ops.DropIndexOp):
+    """``op.drop_index`` whose reverse is exactly the index it drops: Alembic's own
+    reverse rebuilds the index from the drop's arguments and loses UNIQUE."""
+
+    def reverse(self) -> ops.CreateIndexOp:
+        if self._reverse is not None:
+            return self._reverse
+        return super().reverse()
+
+
 class RenameTableOp(ops.RenameTableOp):
     """``op.rename_table`` with the ``reverse()`` and diff tuple Alembic's lacks."""
 

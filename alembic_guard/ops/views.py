@@ -21,6 +21,7 @@ from sqlalchemy.engine import Dialect
 from ..canonical import escape_text_binds
 from ..errors import GuardError
 from ..views import ViewIndex
+from .renames import DropIndexExactlyOp
 
 _IMPORT = "import alembic_guard.ops.views  # noqa: F401  (op.create_view, op.drop_view, ...)"
 _INDEX_IMPORT = "from alembic_guard.views import ViewIndex"
@@ -414,14 +415,8 @@ def _implement_steps(operations: Operations, operation: ViewStepsOp) -> None:
         operations.invoke(step)
 
 
-class DropViewIndexOp(ops.DropIndexOp):
-    """``op.drop_index`` on a materialized view, reversed into exactly the index it drops
-    (Alembic's own reverse rebuilds the index from the drop's arguments and loses UNIQUE)."""
-
-    def reverse(self) -> ops.CreateIndexOp:
-        if self._reverse is not None:
-            return self._reverse
-        return super().reverse()
+class DropViewIndexOp(DropIndexExactlyOp):
+    """``op.drop_index`` on a materialized view, reversed into exactly the index it drops."""
 
 
 def render_sql(sql: str) -> str:

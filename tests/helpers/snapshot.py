@@ -95,10 +95,12 @@ def catalog(engine: Engine, schema: str | None = None) -> dict[str, object]:
                 continue
             pk = inspector.get_pk_constraint(table, schema=schema)
             tables[table] = {
-                "columns": [
+                # by name: a downgrade adds a dropped column back at the end, as every
+                # migration tool does
+                "columns": sorted(
                     (c["name"], str(c["type"]), c["nullable"], _default(c.get("default")))
                     for c in inspector.get_columns(table, schema=schema)
-                ],
+                ),
                 "primary key": tuple(pk.get("constrained_columns") or ()),
                 "foreign keys": sorted(
                     (
