@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
 
-from tests.evolution.machine import STATS, Server, run_sequence  # noqa: E402
+from tests.evolution.machine import STATS, Server, run_sequence
 
 
 def server_for(dialect: str) -> Server:
@@ -66,7 +66,9 @@ def main() -> int:
         sequences()
     except Exception as error:  # the shrunk example's failure
         failed = True
-        print(f"FAILED (shrunk example below)\n{error}")
+        found = list(getattr(error, "exceptions", [error]))
+        for number, failure in enumerate(found, 1):
+            print(f"FAILED ({number} of {len(found)}, shrunk example below)\n{failure}")
         print(
             f"reproduce: python scripts/soak_evolution.py --dialect {args.dialect} "
             f"--sequences {args.sequences} --steps {args.steps} --seed {run_seed}"

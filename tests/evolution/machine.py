@@ -83,7 +83,10 @@ class Evolution:
         self.dialect = dialect
         self.url = url
         self.root = Path(tempfile.mkdtemp(prefix="evolution_project_"))
-        self.project = AlembicProject(self.root / "project", url, ini_settings={"mode": "warn"})
+        # a view the models stop declaring is dropped, as the model's history says
+        self.project = AlembicProject(
+            self.root / "project", url, ini_settings={"mode": "warn", "undeclared_views": "drop"}
+        )
         self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
         self.schema = Schema()
         self.history: list[str] = []

@@ -32,8 +32,11 @@ def round_trip(
     before: sa.MetaData,
     after: sa.MetaData,
     seed: Callable[[sa.Connection], None] | None = None,
+    *,
+    keeps_rows: bool = True,
 ) -> str:
-    """Returns the revision's script text."""
+    """Returns the revision's script text.  ``keeps_rows=False``: the change drops a
+    table, whose rows the downgrade cannot bring back."""
     project.revision(before, "before")
     project.upgrade(metadata=before)
     if seed is not None:
@@ -42,11 +45,11 @@ def round_trip(
     state, rows = snapshot.catalog(dialect.engine), row_count(dialect.engine)
     script = project.revision(after, "after").read_text()
     project.upgrade(metadata=after)
-    assert row_count(dialect.engine) == rows, script
+    assert not keeps_rows or row_count(dialect.engine) == rows, script
     project.check(after)
     project.downgrade("-1")
     assert snapshot.catalog(dialect.engine) == state, script
-    assert row_count(dialect.engine) == rows, script
+    assert not keeps_rows or row_count(dialect.engine) == rows, script
     project.upgrade(metadata=after)
     project.check(after)
     return script

@@ -183,3 +183,18 @@ def test_a_table_renamed_under_a_view_with_a_rebuild(dialect, project):
     after = _vendors("suppliers", hint=True, convention=convention)
     round_trip(dialect, project, before, after, _seed)
     assert "v_small" in snapshot.views(dialect.engine)
+
+
+def test_parse_mode_says_the_view_sql_was_not_checked(dialect, tmp_path):
+    project = dialect.project(
+        tmp_path / "parse", ini_settings={"mode": "warn", "canonicalize": "parse"}
+    )
+    project.revision(_vendors(), "before")
+    project.upgrade()
+    config = project.config(_vendors(view_sql="SELECT id, nmae FROM vendors"))
+    from alembic import command
+
+    command.revision(config, message="unchecked", autogenerate=True)
+    output = project.output(config)
+    assert "was not checked by the database (canonicalize=parse)" in output, output
+    assert "v_small" in output
