@@ -583,13 +583,23 @@ class ViewComparison:
         gone_columns = {
             (relation, column) for relation, column, _, removed in disturbed if removed and column
         }
-        for key, reason in rebuilds.items():
+        # what a view reads is decided first: a reader of a view that goes for good goes too
+        order = self._sorted(
+            {
+                key: [r for r in self.db_views[key].reads if r in rebuilds and r != key]
+                for key in rebuilds
+            }
+        )
+        for key in order:
+            reason = rebuilds[key]
             db = self.db_views[key]
             drop = _drop_op(db)
             self.drops[key] = drop
             self.creates.pop(key, None)
             target = self.targets.get(key) or _target_of_db(db)
             lost = self.lost_reads(target, gone_tables, gone_columns)
+            if lost is None and not target.declared:
+                lost = next((f"view {_label(r)}" for r in target.reads if r in gone_tables), None)
             if lost and target.declared:
                 raise GuardError(
                     f"view {_label(key)} is declared to read {lost}, which this revision "
@@ -602,9 +612,38 @@ class ViewComparison:
                     f"WARNING: {_label(key)} is dropped and not created again: the models do "
                     f"not declare it, and it reads {lost}, which this revision drops",
                 )
+                gone_tables.add(key)
                 continue
             add_note(drop, f"dropped here and created again below: {reason}")
             self.create(target, f"created again: {reason}")
+        self._readers_of_lost(gone_tables)
+
+    def _readers_of_lost(self, gone: set[RelationKey]) -> None:
+        """A view reading a view that goes for good goes too, on every database (MariaDB
+        would keep it, broken); a declared one is an error, as for a dropped table."""
+        lost = {key for key in gone if key in self.db_views}
+        pending = list(lost)
+        while pending:
+            view = pending.pop()
+            for key, db in self.db_views.items():
+                if key in lost or view not in db.reads:
+                    continue
+                if key in self.targets:
+                    raise GuardError(
+                        f"view {_label(key)} is declared to read view {_label(view)}, which "
+                        f"this revision drops; change the view's definition in the models (or "
+                        f"remove the view) and autogenerate again."
+                    )
+                drop = self.drops.get(key) or _drop_op(db)
+                add_note(
+                    drop,
+                    f"WARNING: {_label(key)} is dropped and not created again: the models do "
+                    f"not declare it, and it reads view {_label(view)}, which this revision drops",
+                )
+                self.drops[key] = drop
+                self.creates.pop(key, None)
+                lost.add(key)
+                pending.append(key)
 
     def lost_reads(
         self,

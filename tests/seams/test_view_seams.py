@@ -198,3 +198,22 @@ def test_parse_mode_says_the_view_sql_was_not_checked(dialect, tmp_path):
     output = project.output(config)
     assert "was not checked by the database (canonicalize=parse)" in output, output
     assert "v_small" in output
+
+
+def test_an_undeclared_view_reading_a_view_that_goes_for_good(dialect, project):
+    """Found by the evolution test: the models stop declaring two views, one reading the
+    other, and drop the table under them; both go (with the WARNING), none is created
+    again over a view that is gone."""
+    before = _vendors()
+    View("v_names", before, "SELECT name FROM v_small")
+    project.revision(before, "before")
+    project.upgrade()
+    after = sa.MetaData()
+    sa.Table("other", after, sa.Column("id", sa.Integer, primary_key=True))
+    script = project.revision(after, "drop vendors").read_text()
+    upgrade = script.split("def downgrade")[0]
+    assert "op.create_view('" not in upgrade, upgrade
+    project.upgrade()
+    assert snapshot.views(dialect.engine) == {}
+    project.downgrade("-1")
+    assert set(snapshot.views(dialect.engine)) == {"v_small", "v_names"}
