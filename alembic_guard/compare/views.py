@@ -564,7 +564,9 @@ class ViewComparison:
             for reader in readers.get(key, ()):
                 if reader in rebuilds or reader in self.drops:
                     continue
-                if for_good or self.policy.rebuild_readers:
+                # a reader the revision replaces too: its downgrade replace would read the
+                # view before the view is back as it was
+                if for_good or self.policy.rebuild_readers or reader in self.creates:
                     verb = "is dropped" if for_good else "is dropped and created again"
                     rebuilds[reader] = f"{_label(reader)} reads view {_label(key)}, which {verb}"
                     pending.append((reader, False))

@@ -217,3 +217,15 @@ def test_an_undeclared_view_reading_a_view_that_goes_for_good(dialect, project):
     assert snapshot.views(dialect.engine) == {}
     project.downgrade("-1")
     assert set(snapshot.views(dialect.engine)) == {"v_small", "v_names"}
+
+
+def test_a_changed_view_reading_a_view_rebuilt_around_a_rename(dialect, project):
+    """Found by the evolution soak (MariaDB): v_names is replaced because v_small's column
+    is renamed; its downgrade replace ran before v_small was back with the old column."""
+
+    def models(city: str, hint: bool) -> sa.MetaData:
+        md = _vendors(city=city, hint=hint, view_sql=f"SELECT id, {city} FROM vendors")
+        View("v_names", md, f"SELECT {city} FROM v_small")
+        return md
+
+    round_trip(dialect, project, models("city", False), models("town", True), _seed)
