@@ -429,8 +429,8 @@ class ViewComparison:
             else:
                 self.undeclared.append(db)
 
-        self.verify(upgrade_ops, rebuilds)
         self.rebuild(upgrade_ops, rebuilds)
+        self.verify(upgrade_ops, rebuilds)
         self.replace_back(upgrade_ops)
         self.emit(upgrade_ops)
 
@@ -450,11 +450,23 @@ class ViewComparison:
                     f"(canonicalize=parse): a mistake in it shows only when the upgrade runs.",
                 )
             return
-        touched = _touched_tables(upgrade_ops, self.key) | {
-            key
-            for key in self.targets
-            if key not in self.db_views or key in self.creates or key in rebuilds
-        }
+        touched = (
+            _touched_tables(upgrade_ops, self.key)
+            | set(self.rejected)
+            | {
+                key
+                for key in self.targets
+                if key not in self.db_views or key in self.creates or key in rebuilds
+            }
+        )
+        # a view reading a view that reads something touched is touched too
+        grown = True
+        while grown:
+            grown = False
+            for key, target in self.targets.items():
+                if key not in touched and any(r in touched for r in target.reads):
+                    touched.add(key)
+                    grown = True
         for key, message in self.rejected.items():
             target = self.targets[key]
             if any(relation in touched and relation != key for relation in target.reads):

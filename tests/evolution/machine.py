@@ -110,7 +110,10 @@ class Evolution:
         """The database at head gets ``schema``: the whole round trip."""
         models = schema.metadata(self.dialect)
         before, rows = self.catalog, self.row_counts(self.schema)
-        script = self.project.revision(models, f"step {len(self.history)}")
+        try:
+            script = self.project.revision(models, f"step {len(self.history)}")
+        except Exception as error:
+            self.fail("autogenerate failed", error)
         text = script.read_text()
         try:
             self.project.upgrade(metadata=models)
