@@ -606,7 +606,22 @@ class RenameDetector:
             rename = self._rename_dependent(container, marker, twin.name, key.name)
             found.extend([rename] if rename is not None else [marker, key.create(new)])
         found.extend(key.drop(new) for key in remaining if key.name)
+        found.extend(self._primary_key_rename(old, new))
         return found
+
+    def _primary_key_rename(self, old: Table, new: Table) -> list[ops.MigrateOperation]:
+        """A primary key the model names (itself or by convention) whose name changes with
+        the table's. PostgreSQL keeps the old name across the rename, and its index holds
+        that name in the schema's namespace, so a new table taking the old table's name
+        would fail "relation pk_... already exists". MySQL names every primary key PRIMARY,
+        SQLite's names share no namespace: there it stays."""
+        before, after = old.primary_key.name, new.primary_key.name
+        if not before or not after or str(before) == str(after):
+            return []
+        marker = ops.DropConstraintOp(str(before), new.name, type_="primary", schema=new.schema)
+        container = ops.ModifyTableOps(new.name, [], schema=new.schema)
+        rename = self._rename_dependent(container, marker, str(before), str(after))
+        return [rename] if rename is not None else []
 
     def _implicit_indexes(self, old: Table, new: Table) -> set[str]:
         """Index names Alembic's own comparison leaves out for this database (MySQL and

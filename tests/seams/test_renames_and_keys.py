@@ -162,3 +162,39 @@ def test_a_foreign_key_onto_a_renamed_column_of_a_renamed_table(dialect, project
         _seed_shop,
     )
     assert "create_foreign_key" not in script, script
+
+
+def test_a_table_renamed_and_its_name_taken_by_a_new_table(dialect, project):
+    """Found by the PostgreSQL soak: under ``pk: pk_%(table_name)s`` the renamed table
+    kept ``pk_vendors`` (and PostgreSQL its index of that name), so the next revision,
+    creating a new ``vendors``, failed "relation pk_vendors already exists". PostgreSQL
+    renames the key with the table; the other databases have no such clash."""
+    convention = {"pk": "pk_%(table_name)s", "uq": "uq_%(table_name)s_%(column_0_name)s"}
+
+    def shop(*tables: str) -> sa.MetaData:
+        md = sa.MetaData(naming_convention=convention)
+        for name in tables:
+            sa.Table(
+                name,
+                md,
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("name", sa.String(40), unique=True),
+                info={"renamed_from": "vendors"} if name == "products" else {},
+            )
+        return md
+
+    def seed(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("INSERT INTO vendors (id, name) VALUES (1, 'a'), (2, 'b')")
+
+    script = round_trip(dialect, project, shop("vendors"), shop("products"), seed)
+    assert "rename_table('vendors', 'products')" in script
+    if dialect.name == "postgresql":
+        assert "rename_constraint('products', 'pk_vendors', 'pk_products')" in script, script
+    else:
+        assert "pk_vendors" not in script, script
+    taken = shop("products", "vendors")
+    project.revision(taken, "vendors again")
+    project.upgrade(metadata=taken)
+    project.check(taken)
+    project.downgrade("-1")
+    project.upgrade(metadata=taken)
