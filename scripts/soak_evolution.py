@@ -76,7 +76,8 @@ def main() -> int:
     elapsed = time.monotonic() - started
     print(
         f"{args.dialect}: {STATS['long sequences']} sequences of {args.steps} steps completed, "
-        f"{STATS['steps']} steps in all, {'a failure' if failed else '0 failures'}, "
+        f"{STATS['steps']} steps in all ({STATS['steps with a second schema']} with a table in "
+        f"the second schema), {'a failure' if failed else '0 failures'}, "
         f"{elapsed:.0f} s"
     )
     return 1 if failed else 0

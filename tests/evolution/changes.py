@@ -56,7 +56,9 @@ def add_column(schema: Schema, choose: Chooser, dialect: str) -> str | None:
             distinct=default is None or not filled,
         )
     )
-    return f"add column {table.name}.{name} {kind}{f' default {default}' if default else ''}"
+    return (
+        f"add column {schema.label(table)}.{name} {kind}{f' default {default}' if default else ''}"
+    )
 
 
 @change
@@ -71,7 +73,7 @@ def drop_column(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     table.cols.remove(column)
     table.checks = [c for c in table.checks if c.col != column.id]
     table.keys = [k for k in table.keys if column.id not in k.cols]
-    return f"drop column {table.name}.{column.name}"
+    return f"drop column {schema.label(table)}.{column.name}"
 
 
 @change
@@ -84,32 +86,33 @@ def rename_column(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     if name is None:
         return None
     old, column.name, column.renamed_from = column.name, name, column.name
-    return f"rename column {table.name}.{old} -> {name}"
+    return f"rename column {schema.label(table)}.{old} -> {name}"
 
 
 @change
 def rename_table(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     table = _table(schema, choose)
-    name = schema.free_table_name(choose.pick)
+    name = schema.free_table_name(choose.pick, table.other) if table else None
     if table is None or name is None:
         return None
-    old, table.name, table.renamed_from = table.name, name, table.name
+    old, table.name, table.renamed_from = schema.label(table), name, table.name
     return f"rename table {old} -> {name}"
 
 
 @change
 def add_table(schema: Schema, choose: Chooser, dialect: str) -> str | None:
-    name = schema.free_table_name(choose.pick)
+    other = schema.other_schema is not None and choose.flag()
+    name = schema.free_table_name(choose.pick, other)
     if name is None or len(schema.tables) >= 5:
         return None
-    table = Table(schema.new_id(), name, [])
+    table = Table(schema.new_id(), name, [], other=other)
     for _ in range(choose.pick([1, 2, 3])):
         column = schema.free_column_name(table, choose.pick)
         assert column is not None
         table.cols.append(Col(schema.new_id(), column, choose.pick(sorted(TYPES))))
-    if schema.tables and choose.flag():
-        target = _table(schema, choose)
-        assert target is not None
+    targets = [t for t in schema.tables.values() if schema.may_reference(table, t, dialect)]
+    if targets and choose.flag():
+        target = choose.pick(sorted(targets, key=lambda t: t.id))
         column = schema.free_column_name(table, choose.pick)
         assert column is not None
         table.cols.append(
@@ -119,7 +122,7 @@ def add_table(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     if numeric and choose.flag():
         _new_check(schema, choose, table, choose.pick(numeric))
     schema.tables[table.id] = table
-    return f"add table {name}"
+    return f"add table {schema.label(table)}"
 
 
 @change
@@ -135,7 +138,7 @@ def drop_table(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     for view_id in schema.views_of_table(table.id):
         schema.drop_view(view_id)
     del schema.tables[table.id]
-    return f"drop table {table.name}"
+    return f"drop table {schema.label(table)}"
 
 
 @change
@@ -147,7 +150,7 @@ def change_type(schema: Schema, choose: Chooser, dialect: str) -> str | None:
         return None
     column = choose.pick(columns)
     old, column.kind = column.kind, WIDER[column.kind]
-    return f"change type of {table.name}.{column.name} {old} -> {column.kind}"
+    return f"change type of {schema.label(table)}.{column.name} {old} -> {column.kind}"
 
 
 @change
@@ -162,7 +165,7 @@ def change_nullability(schema: Schema, choose: Chooser, dialect: str) -> str | N
         return None
     column = choose.pick(columns)
     column.nullable = not column.nullable
-    return f"{table.name}.{column.name} {'nullable' if column.nullable else 'not null'}"
+    return f"{schema.label(table)}.{column.name} {'nullable' if column.nullable else 'not null'}"
 
 
 @change
@@ -174,7 +177,7 @@ def change_default(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     column = choose.pick(columns)
     options = [None, "0", "1"] if column.numeric else [None, "a", "b"]
     column.default = choose.pick([o for o in options if o != column.default])
-    return f"default of {table.name}.{column.name} -> {column.default}"
+    return f"default of {schema.label(table)}.{column.name} -> {column.default}"
 
 
 def _new_check(schema: Schema, choose: Chooser, table: Table, column: Col) -> Check:
@@ -196,9 +199,7 @@ def add_check(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     if not table or not columns:
         return None
     check = _new_check(schema, choose, table, choose.pick(columns))
-    return (
-        f"add CHECK {check.name or '(unnamed)'} on {table.name}: {schema.check_sql(table, check)}"
-    )
+    return f"add CHECK {check.name or '(unnamed)'} on {schema.label(table)}: {schema.check_sql(table, check)}"
 
 
 @change
@@ -208,7 +209,7 @@ def drop_check(schema: Schema, choose: Chooser, dialect: str) -> str | None:
         return None
     check = choose.pick(table.checks)
     table.checks.remove(check)
-    return f"drop CHECK {check.name or '(unnamed)'} on {table.name}"
+    return f"drop CHECK {check.name or '(unnamed)'} on {schema.label(table)}"
 
 
 @change
@@ -218,7 +219,7 @@ def change_check(schema: Schema, choose: Chooser, dialect: str) -> str | None:
         return None
     check = choose.pick(table.checks)
     check.low = -5 if check.low == 0 else 0
-    return f"change CHECK {check.name or '(unnamed)'} on {table.name} to {schema.check_sql(table, check)}"
+    return f"change CHECK {check.name or '(unnamed)'} on {schema.label(table)} to {schema.check_sql(table, check)}"
 
 
 @change
@@ -237,7 +238,7 @@ def add_key(schema: Schema, choose: Chooser, dialect: str) -> str | None:
         Key(key_id, f"{prefix}_{table.name}_{column.name}_{key_id}", [column.id], unique, index)
     )
     kind = ("unique " if unique else "") + ("index" if index else "constraint")
-    return f"add {kind} on {table.name}.{column.name}"
+    return f"add {kind} on {schema.label(table)}.{column.name}"
 
 
 @change
@@ -250,20 +251,20 @@ def drop_key(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     if dialect == "mariadb" and any(table.col(c).references is not None for c in key.cols):
         return None
     table.keys.remove(key)
-    return f"drop {key.name} on {table.name}"
+    return f"drop {key.name} on {schema.label(table)}"
 
 
 @change
 def add_foreign_key(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     table = _table(schema, choose)
     target = _table(schema, choose)
-    if table is None or target is None:
+    if table is None or target is None or not schema.may_reference(table, target, dialect):
         return None
     name = schema.free_column_name(table, choose.pick)
     if name is None:
         return None
     table.cols.append(Col(schema.new_id(), name, "int", references=target.id, populated=False))
-    return f"add column {table.name}.{name} -> {target.name}.id"
+    return f"add column {schema.label(table)}.{name} -> {schema.label(target)}.id"
 
 
 @change
@@ -274,7 +275,7 @@ def drop_foreign_key(schema: Schema, choose: Chooser, dialect: str) -> str | Non
         return None
     column = choose.pick(columns)
     column.references = None
-    return f"drop the foreign key of {table.name}.{column.name}"
+    return f"drop the foreign key of {schema.label(table)}.{column.name}"
 
 
 @change
@@ -282,7 +283,9 @@ def add_view(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     name = schema.free_view_name(choose.pick)
     if name is None:
         return None
-    sources = [("table", t.id) for t in schema.tables.values() if t.cols] + [
+    # views live in the default schema and read its tables (SQLite forbids a view in
+    # one file reading another's)
+    sources = [("table", t.id) for t in schema.tables.values() if t.cols and not t.other] + [
         ("view", v.id) for v in schema.views.values()
     ]
     if not sources:
@@ -346,10 +349,11 @@ def drop_view(schema: Schema, choose: Chooser, dialect: str) -> str | None:
     return f"drop view {view.name}"
 
 
-def starting_schema(choose: Chooser, dialect: str) -> Schema:
+def starting_schema(choose: Chooser, dialect: str, other_schema: str | None = None) -> Schema:
     """A small realistic schema: customers and orders (FK), maybe a CHECK, an index and
-    a view; with or without a full naming convention."""
-    schema = Schema(convention=choose.flag())
+    a view, maybe a same-named ``vendors`` in the second schema; with or without a full
+    naming convention."""
+    schema = Schema(convention=choose.flag(), other_schema=other_schema)
     vendors = Table(
         schema.new_id(),
         "vendors",
@@ -375,4 +379,16 @@ def starting_schema(choose: Chooser, dialect: str) -> Schema:
     if choose.flag():
         view = ViewSpec(schema.new_id(), "v_small", ("table", vendors.id), [vendors.cols[0].id], 1)
         schema.views[view.id] = view
+    if other_schema is not None and choose.flag():
+        twin = Table(
+            schema.new_id(),
+            "vendors",
+            [Col(schema.new_id(), "name", "str"), Col(schema.new_id(), "qty", "int")],
+            other=True,
+        )
+        if schema.may_reference(twin, vendors, dialect) and choose.flag():
+            twin.cols.append(
+                Col(schema.new_id(), "vendor_id", "int", references=vendors.id, populated=False)
+            )
+        schema.tables[twin.id] = twin
     return schema

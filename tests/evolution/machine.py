@@ -22,12 +22,13 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 
 from tests.evolution.changes import CHANGES, starting_schema
-from tests.evolution.model import Schema
+from tests.evolution.model import Schema, Table
 from tests.helpers import snapshot
 from tests.helpers.project import AlembicProject
+from tests.helpers.schemas import include_schemas, schema_checks
 
 #: counts of what the runs did, read by the soak runner
-STATS = {"sequences": 0, "steps": 0, "long sequences": 0}
+STATS = {"sequences": 0, "steps": 0, "long sequences": 0, "steps with a second schema": 0}
 
 
 @dataclass
@@ -38,30 +39,58 @@ class Server:
     url: str
 
 
+@dataclass(frozen=True)
+class Database:
+    """A fresh database: its URL, the name of its second schema and, on SQLite, the
+    files to ATTACH on every connection (name -> path)."""
+
+    url: str
+    other_schema: str
+    attach: dict[str, str]
+
+
 @contextmanager
-def fresh_database(server: Server) -> Iterator[str]:
-    """A new empty database on ``server`` for one example, dropped afterwards."""
+def fresh_database(server: Server) -> Iterator[Database]:
+    """A new empty database on ``server`` for one example, with a second schema
+    (PostgreSQL: ``extra``; MariaDB: a second database; SQLite: an attached file),
+    dropped afterwards."""
     name = f"evo_{uuid.uuid4().hex[:10]}"
     if server.dialect == "sqlite":
         folder = Path(tempfile.mkdtemp(prefix="evolution_"))
         try:
-            yield f"sqlite:///{folder / 'evolution.db'}"
+            yield Database(
+                f"sqlite:///{folder / 'evolution.db'}",
+                "extra",
+                {"extra": str(folder / "extra.db")},
+            )
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
     admin_url = sa.make_url(server.url)
     admin = sa.create_engine(admin_url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
     quote = admin.dialect.identifier_preparer.quote
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    other = "extra" if server.dialect == "postgresql" else f"{name}_x"
     with admin.connect() as connection:
         connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+        if server.dialect != "postgresql":
+            connection.exec_driver_sql(f"CREATE DATABASE {quote(other)}")
+    if server.dialect == "postgresql":
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"CREATE SCHEMA {quote(other)}")
+        engine.dispose()
     try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
+        yield Database(url, other, {})
     finally:
         with admin.connect() as connection:
             if server.dialect == "postgresql":
                 connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
             else:
+                # the default database's foreign keys may point into the second one
+                connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")
                 connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}")
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(other)}")
         admin.dispose()
 
 
@@ -79,15 +108,27 @@ class HypothesisChooser:
 class Evolution:
     """One sequence of steps on one database."""
 
-    def __init__(self, dialect: str, url: str) -> None:
+    def __init__(self, dialect: str, database: Database) -> None:
         self.dialect = dialect
-        self.url = url
+        self.url = database.url
+        self.other_schema = database.other_schema
         self.root = Path(tempfile.mkdtemp(prefix="evolution_project_"))
         # a view the models stop declaring is dropped, as the model's history says
         self.project = AlembicProject(
-            self.root / "project", url, ini_settings={"mode": "warn", "undeclared_views": "drop"}
+            self.root / "project",
+            database.url,
+            ini_settings={"mode": "warn", "undeclared_views": "drop"},
         )
-        self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        include_schemas(self.project, [database.other_schema], database.attach)
+        self.engine = sa.create_engine(database.url, poolclass=sa.pool.NullPool)
+        if database.attach:
+            files = database.attach
+
+            @sa.event.listens_for(self.engine, "connect")
+            def _attach(dbapi_connection: Any, record: Any) -> None:
+                for schema, path in files.items():
+                    dbapi_connection.execute(f'ATTACH DATABASE ? AS "{schema}"', (path,))
+
         self.schema = Schema()
         self.history: list[str] = []
         self.catalog: object = None
@@ -127,13 +168,13 @@ class Evolution:
             self.project.check(models)
         except Exception as error:
             self.fail("alembic check not clean after the upgrade", f"{error}\n{text}")
-        after = snapshot.catalog(self.engine)
+        after = self.read_catalog()
         if before is not None:
             try:
                 self.project.downgrade("-1")
             except Exception as error:
                 self.fail("downgrade failed", f"{error}\n{text}")
-            restored = snapshot.catalog(self.engine)
+            restored = self.read_catalog()
             if restored != before:
                 self.fail(
                     "downgrade did not restore the catalog",
@@ -143,17 +184,29 @@ class Evolution:
                 self.project.upgrade(metadata=models)
             except Exception as error:
                 self.fail("upgrade after the downgrade failed", f"{error}\n{text}")
-            if snapshot.catalog(self.engine) != after:
+            if self.read_catalog() != after:
                 self.fail("the second upgrade reached another catalog", text)
         self.schema, self.catalog = schema, after
         self.seed()
 
+    def read_catalog(self) -> dict[str, Any]:
+        """Both schemas' catalogs (the second one's CHECKs included), read with the
+        tests' own snapshot."""
+        other = snapshot.catalog(self.engine, schema=self.other_schema)
+        with self.engine.connect() as connection:
+            other["checks"] = sorted(schema_checks(connection, self.other_schema), key=repr)
+        return {"default": snapshot.catalog(self.engine), "second schema": other}
+
+    def qualified(self, table: Table) -> str:
+        preparer = self.engine.dialect.identifier_preparer
+        name = preparer.quote(table.name)
+        return f"{preparer.quote_schema(self.other_schema)}.{name}" if table.other else name
+
     def row_counts(self, schema: Schema) -> dict[int, int]:
-        quote = self.engine.dialect.identifier_preparer.quote
         with self.engine.connect() as connection:
             return {
                 table.id: connection.exec_driver_sql(
-                    f"SELECT count(*) FROM {quote(table.name)}"
+                    f"SELECT count(*) FROM {self.qualified(table)}"
                 ).scalar_one()
                 for table in schema.tables.values()
             }
@@ -175,33 +228,30 @@ class Evolution:
                     else:
                         values.append(f"'v{row_id}'")
                 connection.exec_driver_sql(
-                    f"INSERT INTO {quote(table.name)} ({', '.join(names)}) VALUES ({', '.join(values)})"
+                    f"INSERT INTO {self.qualified(table)} ({', '.join(names)}) VALUES ({', '.join(values)})"
                 )
 
 
-def _difference(before: Any, after: Any) -> str:
-    lines = []
-    for key in sorted(set(before) | set(after)):
-        if before.get(key) != after.get(key):
-            if isinstance(before.get(key), dict) and isinstance(after.get(key), dict):
-                for inner in sorted(set(before[key]) | set(after[key])):
-                    if before[key].get(inner) != after[key].get(inner):
-                        lines.append(
-                            f"{key}.{inner}: {before[key].get(inner)!r} -> {after[key].get(inner)!r}"
-                        )
-            else:
-                lines.append(f"{key}: {before.get(key)!r} -> {after.get(key)!r}")
-    return "\n".join(lines)
+def _difference(before: Any, after: Any, path: str = "") -> str:
+    """Where two catalogs differ, as ``a.b.c: old -> new`` lines."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        lines = [
+            _difference(before.get(key), after.get(key), f"{path}{key}.")
+            for key in sorted(set(before) | set(after), key=str)
+            if before.get(key) != after.get(key)
+        ]
+        return "\n".join(lines)
+    return f"{path.rstrip('.')}: {before!r} -> {after!r}"
 
 
 def run_sequence(server: Server, data: Any, steps: int) -> list[str]:
     """One example: a fresh database, a starting schema, then ``steps`` drawn changes
     (a change that does not apply to the schema is drawn again).  Returns the history."""
     choose = HypothesisChooser(data)
-    with fresh_database(server) as url:
-        evolution = Evolution(server.dialect, url)
+    with fresh_database(server) as database:
+        evolution = Evolution(server.dialect, database)
         try:
-            evolution.begin(starting_schema(choose, server.dialect))
+            evolution.begin(starting_schema(choose, server.dialect, database.other_schema))
             STATS["sequences"] += 1
             names = sorted(CHANGES)
             for _ in range(steps):
@@ -213,6 +263,7 @@ def run_sequence(server: Server, data: Any, steps: int) -> list[str]:
                 evolution.history.append(described)
                 evolution.run(schema)
                 STATS["steps"] += 1
+                STATS["steps with a second schema"] += any(t.other for t in schema.tables.values())
             STATS["long sequences"] += steps >= 6
             return evolution.history
         finally:

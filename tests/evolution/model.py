@@ -92,6 +92,8 @@ class Table:
     keys: list[Key] = field(default_factory=list)
     renamed_from: str | None = None
     rows: int = 0
+    #: in the second schema (``Schema.other_schema``) rather than the default one
+    other: bool = False
 
     def col(self, col_id: int) -> Col:
         return next(c for c in self.cols if c.id == col_id)
@@ -116,6 +118,9 @@ class Schema:
     views: dict[int, ViewSpec] = field(default_factory=dict)
     convention: bool = False
     last_id: int = 0
+    #: the database's second schema (PostgreSQL: a schema; MariaDB: a second database;
+    #: SQLite: an ATTACHed file); None where the run has none
+    other_schema: str | None = None
 
     def new_id(self) -> int:
         self.last_id += 1
@@ -131,13 +136,35 @@ class Schema:
 
     # -- names ---------------------------------------------------------------------
 
-    def free_table_name(self, pick: Callable[[list[str]], str]) -> str | None:
-        used = {t.name for t in self.tables.values()} | {v.name for v in self.views.values()}
+    def free_table_name(self, pick: Callable[[list[str]], str], other: bool = False) -> str | None:
+        """A name no table of that schema (nor, in the default schema, a view) has: the
+        same name may live in both schemas."""
+        used = {t.name for t in self.tables.values() if t.other == other}
+        if not other:
+            used |= {v.name for v in self.views.values()}
         free = [n for n in TABLE_NAMES if n not in used]
         return pick(free) if free else None
 
+    def schema_of(self, table: Table) -> str | None:
+        return self.other_schema if table.other else None
+
+    def label(self, table: Table) -> str:
+        return f"{self.other_schema}.{table.name}" if table.other else table.name
+
+    def may_reference(self, table: Table, target: Table, dialect: str) -> bool:
+        """Foreign keys across schemas: PostgreSQL either way; MariaDB only from the
+        default schema (MySQL resolves an unqualified REFERENCES in the child's own
+        database, and Alembic writes the default schema unqualified); SQLite never (an
+        attached file's tables cannot reference another file's)."""
+        if table.other == target.other:
+            return True
+        if dialect == "postgresql":
+            return True
+        return dialect == "mariadb" and not table.other
+
     def free_view_name(self, pick: Callable[[list[str]], str]) -> str | None:
-        used = {t.name for t in self.tables.values()} | {v.name for v in self.views.values()}
+        used = {t.name for t in self.tables.values() if not t.other}
+        used |= {v.name for v in self.views.values()}
         free = [n for n in VIEW_NAMES if n not in used]
         return pick(free) if free else None
 
@@ -228,7 +255,7 @@ class Schema:
                 if column.references is not None:
                     target = self.tables[column.references]
                     name = None if self.convention else f"fk_{table.id}_{column.id}"
-                    extra.append(sa.ForeignKey(f"{target.name}.id", name=name))
+                    extra.append(sa.ForeignKey(f"{self.label(target)}.id", name=name))
                 for check in table.checks:
                     if check.col == column.id and check.column_level:
                         extra.append(
@@ -262,6 +289,7 @@ class Schema:
                 table.name,
                 md,
                 *args,
+                schema=self.schema_of(table),
                 info={"renamed_from": table.renamed_from} if table.renamed_from else {},
             )
         for view in sorted(self.views.values(), key=lambda v: v.id):
@@ -285,7 +313,7 @@ class Schema:
             cols = ", ".join(
                 f"{c.name} {c.kind}{'' if c.nullable else ' not null'}"
                 f"{f' default {c.default}' if c.default else ''}"
-                f"{f' -> {self.tables[c.references].name}' if c.references else ''}"
+                f"{f' -> {self.label(self.tables[c.references])}' if c.references else ''}"
                 for c in table.cols
             )
             checks = "; ".join(
@@ -296,7 +324,7 @@ class Schema:
                 f" ({', '.join(table.col(c).name for c in k.cols)})"
                 for k in table.keys
             )
-            parts.append(f"{table.name}(id, {cols}) checks[{checks}] keys[{keys}]")
+            parts.append(f"{self.label(table)}(id, {cols}) checks[{checks}] keys[{keys}]")
         for view in self.views.values():
             kind = "materialized view" if view.materialized else "view"
             parts.append(f"{kind} {view.name}: {self.view_sql(view)}")

@@ -55,7 +55,9 @@ def include_schemas(
     env_py.write_text(source)
 
 
-def _checks(connection: sa.Connection, schema: str | None) -> set[tuple[str, str | None, str]]:
+def schema_checks(
+    connection: sa.Connection, schema: str | None
+) -> set[tuple[str, str | None, str]]:
     dialect = connection.dialect.name
     if dialect == "postgresql":
         rows = connection.execute(
@@ -142,7 +144,7 @@ def catalog(engine: sa.Engine, schemas: Sequence[str | None]) -> dict[str, Any]:
                     }
                     for t in tables
                 },
-                "checks": sorted(_checks(connection, schema), key=repr),
+                "checks": sorted(schema_checks(connection, schema), key=repr),
                 "views": _views(connection, schema),
             }
     return found

@@ -106,6 +106,7 @@ def catalog(engine: Engine, schema: str | None = None) -> dict[str, object]:
                     (
                         fk.get("name") or "",
                         tuple(fk["constrained_columns"]),
+                        fk.get("referred_schema") or "",
                         fk["referred_table"],
                         tuple(fk["referred_columns"]),
                         (fk.get("options") or {}).get("ondelete") or "",
