@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from .catalog import catalog_for
+from .dialects import catalog_for
 
 #: section -> object name -> attribute -> value
 Snapshot = dict[str, dict[str, dict[str, Any]]]

@@ -54,8 +54,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import event
 
 from alembic_guard import plugin
-from alembic_guard.canonical import driver_sql
 from alembic_guard.config import GuardSettings
+from alembic_guard.dialects.base import driver_sql
 from alembic_guard.views import View
 
 try:

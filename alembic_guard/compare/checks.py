@@ -7,7 +7,7 @@ Matching, per existing table:
 2. the rest are matched by expression, whatever the database called them
    (``t_qty_check``, ``CONSTRAINT_1``, no name at all on SQLite);
 3. what is still unmatched is asked of the database, in one batch for the
-   whole run (:mod:`alembic_guard.canonical`): it renders the model's
+   whole run (:mod:`alembic_guard.dialects`): it renders the model's
    expression its own way, which settles ``BETWEEN`` vs ``>= AND <=`` and
    the like for good;
 4. what is left is added or dropped; an add and a drop on the same columns
@@ -37,18 +37,10 @@ from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import conv
 
-from ..canonical import (
-    CannotCanonicalize,
-    ScratchRequest,
-    canonicalizer_for,
-    escape_text_binds,
-    expression_key,
-    referenced_columns,
-    source_variants,
-    squash,
-)
-from ..catalog import Catalog, DbCheck, catalog_for
+from ..dialects import canonicalizer_for, catalog_for
+from ..dialects.base import CannotCanonicalize, Catalog, DbCheck, ScratchRequest, escape_text_binds
 from ..errors import GuardError
+from ..keys import expression_key, referenced_columns, source_variants, squash
 from ..ops.checks import (
     UNNAMED_AFTER,
     UNNAMED_BEFORE,

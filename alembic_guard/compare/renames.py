@@ -32,9 +32,9 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 
-from ..canonical import expression_key, with_columns_renamed
 from ..config import GuardSettings
 from ..errors import GuardError
+from ..keys import expression_key, with_columns_renamed
 from ..matching import (
     ColumnProfile,
     TableProfile,

@@ -28,18 +28,10 @@ from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy.engine import Connection, Dialect
 
-from ..canonical import (
-    CannotCanonicalize,
-    CanonicalView,
-    ViewRequest,
-    canonicalizer_for,
-    referenced_relations,
-    squash,
-    star_relations,
-    view_key,
-)
-from ..catalog import DbView, RelationKey, catalog_for
+from ..dialects import canonicalizer_for, catalog_for
+from ..dialects.base import CannotCanonicalize, CanonicalView, DbView, RelationKey, ViewRequest
 from ..errors import GuardError
+from ..keys import referenced_relations, squash, star_relations, view_key
 from ..messages import notice
 from ..ops.notes import GuardNoteOp, add_note
 from ..ops.renames import RenameColumnOp

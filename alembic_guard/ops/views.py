@@ -18,7 +18,7 @@ from alembic.operations import Operations, ops
 from sqlalchemy import text
 from sqlalchemy.engine import Dialect
 
-from ..canonical import escape_text_binds
+from ..dialects.base import escape_text_binds
 from ..errors import GuardError
 from ..views import ViewIndex
 from .renames import DropIndexExactlyOp

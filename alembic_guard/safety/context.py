@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..canonical import escape_text_binds, named_dialect
+from ..dialects.base import escape_text_binds, named_dialect
 from ..lost_connection import is_lost
 
 #: statement timeout for the guard's own data checks

@@ -353,7 +353,7 @@ def test_canonicalize_database_without_privilege_is_one_clear_error(dialect, tmp
 
 
 def test_expression_keys_keep_what_changes_meaning():
-    from alembic_guard.canonical import expression_key as key
+    from alembic_guard.keys import expression_key as key
 
     pg = "postgresql"
     assert key("x = ALL (ARRAY[1, 2])", pg) != key("x IN (1, 2)", pg)

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 
-from alembic_guard.canonical import ScratchRequest, ViewRequest, canonicalizer_for
+from alembic_guard.dialects import canonicalizer_for
+from alembic_guard.dialects.base import ScratchRequest, ViewRequest
 from tests.helpers import snapshot
 from tests.helpers.identifiers import RENAMES, catalog, identifiers, models, second_database
 from tests.helpers.project import AlembicProject

@@ -29,7 +29,8 @@ from click.testing import CliRunner
 
 import alembic_guard
 from alembic_guard import cli
-from alembic_guard.canonical import ViewRequest, canonicalizer_for
+from alembic_guard.dialects import canonicalizer_for
+from alembic_guard.dialects.base import ViewRequest
 from alembic_guard.errors import GuardError, UpgradeBlocked
 from alembic_guard.views import View
 from tests.helpers import catalog_state

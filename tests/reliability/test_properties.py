@@ -34,9 +34,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Engine
 
-from alembic_guard.canonical import driver_sql
 from alembic_guard.compare.renames import detect_renames
 from alembic_guard.config import GuardSettings
+from alembic_guard.dialects.base import driver_sql
 from alembic_guard.ops.renames import RenameColumnOp, RenameTableOp
 from alembic_guard.views import View
 from alembic_guard.wiring import SETTINGS_OPTION, guard_options

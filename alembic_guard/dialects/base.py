@@ -1,0 +1,327 @@
+"""What every database answers, and the defaults: bulk catalog reads (one query per
+schema, never one per table; names always bound as parameters), and the database's
+own rendering of model CHECK expressions and views, asked in one batch on scratch
+objects that never outlive the call.  Each database's module in this package
+subclasses :class:`Catalog` and :class:`Canonicalizer`; :func:`catalog_for` and
+:func:`canonicalizer_for` pick by the connection's dialect.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import Table, create_engine, inspect
+from sqlalchemy.engine import Connection, Dialect
+
+from ..errors import ConnectionLost
+from ..keys import referenced_relations
+from ..lost_connection import is_lost
+from ..views import ViewIndex
+
+log = logging.getLogger("alembic_guard.dialects")
+
+
+@dataclass(frozen=True)
+class DbCheck:
+    """A CHECK constraint as the database holds it."""
+
+    name: str | None
+    sqltext: str
+    #: MariaDB keeps a column-level CHECK inside the column definition
+    column: str | None = None
+    not_valid: bool = False
+    no_inherit: bool = False
+
+
+#: (schema, name) of a table or view; schema None is the connection's default schema
+RelationKey = tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class DbView:
+    """A view or materialized view as the database holds it."""
+
+    schema: str | None
+    name: str
+    #: the database's text, usable as ``CREATE VIEW ... AS <definition>`` again
+    definition: str
+    materialized: bool = False
+    #: (name, type) in order, where the database reports them (PostgreSQL)
+    columns: tuple[tuple[str, str], ...] = ()
+    indexes: tuple[ViewIndex, ...] = ()
+    #: relations the view reads, and per relation the columns where known
+    reads: dict[RelationKey, frozenset[str]] = field(default_factory=dict, compare=False)
+
+    @property
+    def key(self) -> RelationKey:
+        return (self.schema, self.name)
+
+
+_catalogs: dict[str, type[Catalog]] = {}
+
+
+class Catalog:
+    """Reads what SQLAlchemy's reflection lacks or does one table at a time."""
+
+    dialect_name: ClassVar[str] = "default"
+    #: an unqualified name in a view of another schema reads that schema's table (SQLite's
+    #: attached databases); PostgreSQL (search_path) and MySQL (the session's database)
+    #: read the default schema's
+    unqualified_in_view_schema: ClassVar[bool] = True
+
+    def __init_subclass__(cls) -> None:
+        _catalogs[cls.dialect_name] = cls
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
+        """table name -> its CHECK constraints, for every table of ``schema``."""
+        inspector = inspect(self.connection)
+        found: dict[str, list[DbCheck]] = defaultdict(list)
+        for (_, table), checks in inspector.get_multi_check_constraints(schema=schema).items():
+            for check in checks:
+                found[table].append(DbCheck(name=check.get("name"), sqltext=check["sqltext"]))
+        return dict(found)
+
+    def default_schema(self) -> str | None:
+        return self.connection.dialect.default_schema_name
+
+    def schema_key(self, schema: str | None) -> str | None:
+        return None if schema is None or schema == self.default_schema() else schema
+
+    def read_key(self, ref_schema: str | None, view_schema: str | None, name: str) -> RelationKey:
+        """The relation a view of ``view_schema`` reads when its SQL names ``ref_schema.name``."""
+        if ref_schema is None and self.unqualified_in_view_schema:
+            ref_schema = view_schema
+        return (self.schema_key(ref_schema), name)
+
+    def views(self, schemas: Iterable[str | None]) -> list[DbView]:
+        """Every view of ``schemas``, with what it reads (parsed from its definition)."""
+        inspector = inspect(self.connection)
+        found = []
+        for schema in schemas:
+            for name in inspector.get_view_names(schema=schema):
+                sql = inspector.get_view_definition(name, schema=schema) or ""
+                found.append(self._parsed(schema, name, sql))
+        return found
+
+    def _parsed(self, schema: str | None, name: str, definition: str) -> DbView:
+        dialect = self.connection.dialect.name
+        reads: dict[RelationKey, frozenset[str]] = {}
+        for (ref_schema, table), columns in referenced_relations(definition, dialect).items():
+            key = self.read_key(ref_schema, schema, table)
+            reads[key] = reads.get(key, frozenset()) | columns
+        return DbView(self.schema_key(schema), name, definition, reads=reads)
+
+
+def catalog_for(connection: Connection) -> Catalog:
+    return _catalogs.get(connection.dialect.name, Catalog)(connection)
+
+
+@dataclass(frozen=True)
+class ScratchRequest:
+    """Ask the database to render ``sql`` as a CHECK on a copy of ``table``."""
+
+    table: Table
+    sql: str
+
+
+@dataclass(frozen=True)
+class ViewRequest:
+    """Ask the database how it stores a view defined as ``sql``.
+
+    Requests come in dependency order; ``schema`` None is the default schema.
+    """
+
+    name: str
+    schema: str | None
+    sql: str
+
+
+@dataclass(frozen=True)
+class CanonicalView:
+    """A view definition as the database would store it, and its columns where known."""
+
+    definition: str
+    columns: tuple[tuple[str, str], ...] = ()
+    #: the database's message where it refused to make the view
+    rejected: str | None = None
+
+    @classmethod
+    def refused(cls, error: BaseException) -> CanonicalView:
+        message = " ".join(str(getattr(error, "orig", None) or error).split())
+        return cls("", rejected=message.split(" [SQL:")[0])
+
+
+class CannotCanonicalize(Exception):
+    """The database could not be asked (read-only, no privilege, unsupported)."""
+
+
+_canonicalizers: dict[str, type[Canonicalizer]] = {}
+
+
+class Canonicalizer:
+    """Per-dialect: render model CHECK expressions the way the database stores them."""
+
+    dialect_name: ClassVar[str] = "default"
+
+    def __init_subclass__(cls) -> None:
+        _canonicalizers[cls.dialect_name] = cls
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
+        """The database's text for each request (None where it has no rendering of its own).
+
+        The default: the database keeps CHECK text as written (SQLite), so
+        there is nothing to ask and parsing decides.
+        """
+        return [None] * len(requests)
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        """The database's stored text for each view definition (None where unknown).
+
+        The default: the database keeps a view's text as written (SQLite).
+        """
+        return [CanonicalView(request.sql.strip().rstrip(";").strip()) for request in requests]
+
+    @staticmethod
+    def group_by_table(
+        requests: Sequence[ScratchRequest],
+    ) -> tuple[dict[int, list[int]], dict[int, Table]]:
+        """Request indexes per model table (one scratch table each), and the tables."""
+        groups: dict[int, list[int]] = {}
+        tables: dict[int, Table] = {}
+        for index, request in enumerate(requests):
+            groups.setdefault(id(request.table), []).append(index)
+            tables[id(request.table)] = request.table
+        return groups, tables
+
+    def quote(self, name: str) -> str:
+        """``name`` quoted for scratch DDL, which goes through :func:`driver_sql` (that
+        doubles ``%`` for format-style drivers, so the quoting must write it once)."""
+        return named_dialect(self.connection.dialect).identifier_preparer.quote(name)
+
+    def scratch_columns(self, table: Table) -> str:
+        dialect = self.connection.dialect
+        return ", ".join(
+            f"{self.quote(column.name)} {column.type.compile(dialect=dialect)}"
+            for column in table.columns
+        )
+
+
+def canonicalizer_for(connection: Connection) -> Canonicalizer:
+    cls = _canonicalizers.get(connection.dialect.name, Canonicalizer)
+    return cls(connection)
+
+
+SCRATCH = "alembic_guard_scratch_{}"
+SCRATCH_VIEW = "alembic_guard_scratch_view_{}"
+_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
+
+
+def driver_sql(connection: Connection, statement: str) -> str:
+    """``statement`` made safe for ``exec_driver_sql``: format-style drivers read ``%``."""
+    if connection.dialect.paramstyle in ("format", "pyformat"):
+        return statement.replace("%", "%%")
+    return statement
+
+
+def named_dialect(dialect: Dialect) -> Dialect:
+    """A named-paramstyle twin of ``dialect``: its compiler writes ``%`` once, as the
+    database reads it (format-style drivers' compilers double it).  It copies what the
+    compilers read of a connected dialect: MariaDB-ness and the server version."""
+    return _named_twin(
+        cast(Any, type(dialect)),
+        bool(getattr(dialect, "is_mariadb", False)),
+        dialect.server_version_info,
+    )
+
+
+@lru_cache(maxsize=64)
+def _named_twin(
+    dialect_class: Any, is_mariadb: bool, server_version: tuple[Any, ...] | None
+) -> Dialect:
+    # cached: it is asked for every rendered expression and scratch statement of a run
+    plain = dialect_class(paramstyle="named")
+    if is_mariadb:
+        plain.is_mariadb = True
+    plain.server_version_info = server_version
+    return cast(Dialect, plain)
+
+
+def escape_text_binds(sql: str) -> str:
+    """``sql`` made safe for ``sqlalchemy.text()`` (and ``op.execute``): ``:name`` is a bind there."""
+    return _TEXT_BIND.sub(lambda m: "\\:" + m.group(1), sql)
+
+
+@contextmanager
+def rolled_back(connection: Connection) -> Iterator[None]:
+    """A savepoint (or transaction) that is always rolled back, whatever happens inside."""
+    scope = connection.begin_nested() if connection.in_transaction() else connection.begin()
+    try:
+        yield
+    finally:
+        if scope.is_active:
+            scope.rollback()
+
+
+def own_connection(connection: Connection) -> Connection:
+    """A second session to the same database, outside the caller's pool: a caller's pool
+    may hold one connection only (and that one is busy with this comparison).  The new
+    pool has the same creation arguments and pool events (``Pool.recreate``)."""
+    engine = create_engine(connection.engine.url, pool=connection.engine.pool.recreate())
+    return engine.connect()
+
+
+@contextmanager
+def rolled_back_on_error(connection: Connection) -> Iterator[None]:
+    """A savepoint kept on success, rolled back (and the error re-raised) on failure."""
+    savepoint = connection.begin_nested()
+    try:
+        yield
+    except BaseException:
+        savepoint.rollback()
+        raise
+    else:
+        savepoint.commit()
+
+
+def raise_if_lost(connection: Connection, exc: Exception, left: str = "") -> None:
+    """A dead connection (killed, server gone) is not a refusal to fall back from: every
+    later query would fail too.  Say so in one paragraph; ``left`` names what stayed."""
+    if not is_lost(exc, connection):
+        return
+    raise ConnectionLost(
+        f"alembic_guard lost the database connection while it asked the database how it "
+        f"writes the models' CHECK expressions and views ({str(exc).splitlines()[0]}). "
+        + (
+            left
+            or "Nothing was changed: the scratch objects it uses for that live only inside "
+            "the lost session."
+        )
+        + " Run the command again once the database is reachable."
+    ) from None
+
+
+def is_privilege_error(exc: Exception) -> bool:
+    message = str(exc).lower()
+    return any(
+        marker in message
+        for marker in (
+            "read-only",
+            "read only",
+            "permission denied",
+            "access denied",
+            "command denied",
+        )
+    )

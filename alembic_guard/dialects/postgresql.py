@@ -1,0 +1,287 @@
+"""PostgreSQL: its catalog reads (pg_catalog, one query per schema) and its own rendering
+of CHECKs and views (temporary objects inside a savepoint that is always rolled back)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import text
+
+from ..errors import GuardError
+from ..views import ViewIndex
+from .base import (
+    SCRATCH,
+    SCRATCH_VIEW,
+    CannotCanonicalize,
+    Canonicalizer,
+    CanonicalView,
+    Catalog,
+    DbCheck,
+    DbView,
+    RelationKey,
+    ScratchRequest,
+    ViewRequest,
+    driver_sql,
+    is_privilege_error,
+    log,
+    raise_if_lost,
+    rolled_back,
+    rolled_back_on_error,
+)
+
+
+class PostgresqlCatalog(Catalog):
+    dialect_name = "postgresql"
+    unqualified_in_view_schema = False
+
+    def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
+        rows = self.connection.execute(
+            text(
+                "SELECT c.relname, con.conname, "
+                "pg_catalog.pg_get_constraintdef(con.oid) "
+                "FROM pg_catalog.pg_constraint con "
+                "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE con.contype = 'c' AND c.relkind IN ('r', 'p') "
+                "AND n.nspname = coalesce(:schema, current_schema())"
+            ),
+            {"schema": schema},
+        )
+        found: dict[str, list[DbCheck]] = defaultdict(list)
+        for table, name, definition in rows:
+            sqltext, no_inherit, not_valid = parse_pg_check(definition)
+            found[table].append(
+                DbCheck(name=name, sqltext=sqltext, not_valid=not_valid, no_inherit=no_inherit)
+            )
+        return dict(found)
+
+    def views(self, schemas: Iterable[str | None]) -> list[DbView]:
+        names = self._schema_names(schemas)
+        rows = self.connection.execute(
+            text(
+                "SELECT n.nspname, c.relname, c.relkind = 'm', "
+                "pg_catalog.pg_get_viewdef(c.oid, false), "
+                "ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), "
+                "ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid "
+                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) "
+                "FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE c.relkind IN ('v', 'm') "
+                "AND n.nspname = ANY(:schemas) "
+                # views an extension installed are the extension's, not the project's
+                "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d "
+                "WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = c.oid "
+                "AND d.deptype = 'e')"
+            ),
+            {"schemas": names},
+        ).all()
+        if not rows:
+            return []
+        indexes = self._materialized_indexes(names)
+        reads = self._dependencies(names)
+        found = []
+        for schema, name, materialized, definition, column_names, types in rows:
+            key = (self.schema_key(schema), name)
+            found.append(
+                DbView(
+                    key[0],
+                    name,
+                    definition.strip().rstrip(";").strip(),
+                    materialized=bool(materialized),
+                    columns=tuple(zip(column_names, types, strict=True)),
+                    indexes=tuple(indexes.get(key, ())),
+                    reads=reads.get(key, {}),
+                )
+            )
+        return found
+
+    def _schema_names(self, schemas: Iterable[str | None]) -> list[str]:
+        default = self.default_schema() or "public"
+        return sorted({schema or default for schema in schemas})
+
+    def _materialized_indexes(self, schemas: list[str]) -> dict[RelationKey, list[ViewIndex]]:
+        rows = self.connection.execute(
+            text(
+                "SELECT n.nspname, t.relname, i.relname, ix.indisunique, "
+                "ARRAY(SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY k(attnum, pos) "
+                "JOIN pg_catalog.pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+                "ORDER BY k.pos) "
+                "FROM pg_catalog.pg_index ix "
+                "JOIN pg_catalog.pg_class t ON t.oid = ix.indrelid "
+                "JOIN pg_catalog.pg_class i ON i.oid = ix.indexrelid "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = t.relnamespace "
+                "WHERE t.relkind = 'm' AND n.nspname = ANY(:schemas) ORDER BY i.relname"
+            ),
+            {"schemas": schemas},
+        )
+        found: dict[RelationKey, list[ViewIndex]] = defaultdict(list)
+        for schema, view, index, unique, columns in rows:
+            found[(self.schema_key(schema), view)].append(ViewIndex(index, columns, unique))
+        return found
+
+    def _dependencies(
+        self, schemas: list[str]
+    ) -> dict[RelationKey, dict[RelationKey, frozenset[str]]]:
+        """What each view reads, from the rewrite rules' dependencies (not from parsing)."""
+        rows = self.connection.execute(
+            text(
+                "SELECT DISTINCT vn.nspname, v.relname, rn.nspname, r.relname, a.attname "
+                "FROM pg_catalog.pg_depend d "
+                "JOIN pg_catalog.pg_rewrite w ON w.oid = d.objid "
+                "JOIN pg_catalog.pg_class v ON v.oid = w.ev_class "
+                "JOIN pg_catalog.pg_namespace vn ON vn.oid = v.relnamespace "
+                "JOIN pg_catalog.pg_class r ON r.oid = d.refobjid "
+                "JOIN pg_catalog.pg_namespace rn ON rn.oid = r.relnamespace "
+                "LEFT JOIN pg_catalog.pg_attribute a "
+                "ON a.attrelid = r.oid AND a.attnum = d.refobjsubid AND d.refobjsubid > 0 "
+                "WHERE d.classid = 'pg_catalog.pg_rewrite'::regclass "
+                "AND d.refclassid = 'pg_catalog.pg_class'::regclass "
+                "AND r.oid <> v.oid AND v.relkind IN ('v', 'm') "
+                "AND vn.nspname = ANY(:schemas)"
+            ),
+            {"schemas": schemas},
+        )
+        found: dict[RelationKey, dict[RelationKey, set[str]]] = defaultdict(
+            lambda: defaultdict(set)
+        )
+        for view_schema, view, schema, relation, column in rows:
+            columns = found[(self.schema_key(view_schema), view)][
+                (self.schema_key(schema), relation)
+            ]
+            if column is not None:
+                columns.add(column)
+        return {
+            view: {relation: frozenset(columns) for relation, columns in reads.items()}
+            for view, reads in found.items()
+        }
+
+
+_CHECK_DEF = re.compile(r"^CHECK *\((.+)\)( NO INHERIT)?( NOT VALID)?$", re.DOTALL)
+
+
+def parse_pg_check(definition: str) -> tuple[str, bool, bool]:
+    """``pg_get_constraintdef`` text -> (expression, no_inherit, not_valid)."""
+    match = _CHECK_DEF.match(definition.strip())
+    if match is None:
+        return definition, False, False
+    return match.group(1), bool(match.group(2)), bool(match.group(3))
+
+
+class PostgresqlCanonicalizer(Canonicalizer):
+    dialect_name = "postgresql"
+
+    def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
+        groups, tables = self.group_by_table(requests)
+        results: list[str | None] = [None] * len(requests)
+        try:
+            with rolled_back(self.connection):
+                created: list[str] = []
+                for number, (key, indexes) in enumerate(groups.items()):
+                    scratch = SCRATCH.format(number)
+                    checks = ", ".join(
+                        f"CONSTRAINT {self.quote(f'ck_{i}')} CHECK ({requests[i].sql})"
+                        for i in indexes
+                    )
+                    statement = (
+                        f"CREATE TEMPORARY TABLE {scratch} "
+                        f"({self.scratch_columns(tables[key])}, {checks}) ON COMMIT DROP"
+                    )
+                    try:
+                        with rolled_back_on_error(self.connection):
+                            self.connection.exec_driver_sql(driver_sql(self.connection, statement))
+                        created.append(scratch)
+                    except Exception as exc:  # one bad expression spoils only its table
+                        raise_if_lost(self.connection, exc)
+                        if is_privilege_error(exc):
+                            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                        log.info("alembic_guard: database rejected scratch %s: %s", scratch, exc)
+                if created:
+                    rows = self.connection.execute(
+                        text(
+                            "SELECT con.conname, pg_catalog.pg_get_constraintdef(con.oid) "
+                            "FROM pg_catalog.pg_constraint con "
+                            "JOIN pg_catalog.pg_class c ON c.oid = con.conrelid "
+                            "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
+                            "AND c.relname = ANY(:names) AND con.contype = 'c'"
+                        ),
+                        {"names": created},
+                    )
+                    for name, definition in rows:
+                        results[int(name[3:])] = parse_pg_check(definition)[0]
+        except (CannotCanonicalize, GuardError):
+            raise
+        except Exception as exc:
+            raise_if_lost(self.connection, exc)
+            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+        return results
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        """Temporary views, in dependency order, inside a savepoint that is always rolled back.
+
+        A view of the default schema gets its own name in ``pg_temp`` (searched
+        first), so a view reading another declared view reads the new
+        definition, and ``pg_get_viewdef`` writes names as it would for the
+        real view.  Other schemas' views get scratch names.
+        """
+        names = [
+            request.name if request.schema is None else SCRATCH_VIEW.format(index)
+            for index, request in enumerate(requests)
+        ]
+        if len(set(names)) != len(names):
+            raise CannotCanonicalize("two declared views share a name")
+        statements = [
+            driver_sql(
+                self.connection,
+                f"CREATE TEMPORARY VIEW {self.quote(name)} AS {request.sql}",
+            )
+            for name, request in zip(names, requests, strict=True)
+        ]
+        results: list[CanonicalView | None] = [None] * len(requests)
+        try:
+            with rolled_back(self.connection):
+                try:
+                    # one round trip for all of them; on any error, one at a time
+                    with rolled_back_on_error(self.connection):
+                        self.connection.exec_driver_sql(";\n".join(statements))
+                except Exception as exc:
+                    raise_if_lost(self.connection, exc)
+                    if is_privilege_error(exc):
+                        raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+                    for index, statement in enumerate(statements):
+                        try:
+                            with rolled_back_on_error(self.connection):
+                                self.connection.exec_driver_sql(statement)
+                        except Exception as one:
+                            raise_if_lost(self.connection, one)
+                            log.info("alembic_guard: database rejected scratch view: %s", one)
+                            results[index] = CanonicalView.refused(one)
+                rows = self.connection.execute(
+                    text(
+                        "SELECT c.relname, pg_catalog.pg_get_viewdef(c.oid, false), "
+                        "ARRAY(SELECT a.attname FROM pg_catalog.pg_attribute a "
+                        "WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum), "
+                        "ARRAY(SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) "
+                        "FROM pg_catalog.pg_attribute a "
+                        "WHERE a.attrelid = c.oid AND a.attnum > 0 ORDER BY a.attnum) "
+                        "FROM pg_catalog.pg_class c "
+                        "WHERE c.relnamespace = pg_catalog.pg_my_temp_schema() "
+                        "AND c.relkind = 'v' AND c.relname = ANY(:names)"
+                    ),
+                    {"names": names},
+                ).all()
+        except (CannotCanonicalize, GuardError):
+            raise
+        except Exception as exc:
+            raise_if_lost(self.connection, exc)
+            raise CannotCanonicalize(str(exc).splitlines()[0]) from None
+        position = {name: index for index, name in enumerate(names)}
+        for name, definition, column_names, types in rows:
+            results[position[name]] = CanonicalView(
+                definition.strip().rstrip(";").strip(),
+                tuple(zip(column_names, types, strict=True)),
+            )
+        return results

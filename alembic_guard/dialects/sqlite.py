@@ -1,0 +1,117 @@
+"""SQLite: catalog reads (sqlite_master, of the main and each attached database), and a
+verifier for view SQL (SQLite keeps CHECK and view text as written)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy.engine import Connection
+
+from .base import (
+    Canonicalizer,
+    CanonicalView,
+    Catalog,
+    DbCheck,
+    DbView,
+    ViewRequest,
+    raise_if_lost,
+)
+
+
+class _TableSql:
+    """Stands in for the SQLite dialect in its CHECK parser, with every table's SQL known."""
+
+    def __init__(self, sql: dict[str, str]) -> None:
+        self.sql = sql
+
+    def _get_table_sql(self, connection: Connection, table_name: str, **_: object) -> str | None:
+        return self.sql.get(table_name)
+
+
+def _sqlite_master(connection: Connection, schema: str | None) -> str:
+    """The catalog table of an attached database; its name can only be quoted, not bound."""
+    if not schema:
+        return "sqlite_master"
+    return f"{connection.dialect.identifier_preparer.quote_schema(schema)}.sqlite_master"
+
+
+def _sqlite_name(name: str | None) -> str | None:
+    """SQLAlchemy's SQLite CHECK parser strips a name's outer double quotes but keeps
+    the doubled ones inside (``say ""hi""``), as SQLAlchemy's own DDL writes them."""
+    return name.replace('""', '"') if name else name
+
+
+class SqliteCatalog(Catalog):
+    dialect_name = "sqlite"
+
+    def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
+        """One read of sqlite_master, parsed by SQLAlchemy's own SQLite CHECK parser
+        (its get_multi_check_constraints reads sqlite_master once per table)."""
+        master = _sqlite_master(self.connection, schema)
+        rows = self.connection.exec_driver_sql(  # SQLite's drivers are qmark: % is plain
+            f"SELECT name, sql FROM {master} WHERE type = 'table' AND sql LIKE '%CHECK%'"
+        ).all()
+        known = _TableSql({str(name): str(sql) for name, sql in rows})
+        parse = type(self.connection.dialect).get_check_constraints
+        found: dict[str, list[DbCheck]] = {}
+        for name, _ in rows:
+            checks = parse(known, self.connection, name, schema=schema)  # type: ignore[arg-type]
+            if checks:
+                found[str(name)] = [
+                    DbCheck(name=_sqlite_name(check.get("name")), sqltext=check["sqltext"])
+                    for check in checks
+                ]
+        return found
+
+    def views(self, schemas: Iterable[str | None]) -> list[DbView]:
+        found = []
+        for schema in schemas:
+            master = _sqlite_master(self.connection, schema)
+            rows = self.connection.exec_driver_sql(
+                f"SELECT name, sql FROM {master} WHERE type = 'view' ORDER BY name"
+            )
+            for name, sql in rows:
+                found.append(self._parsed(schema, name, sqlite_view_body(sql)))
+        return found
+
+
+_SQLITE_CREATE_VIEW = re.compile(
+    r"""^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?
+    (?:(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[^\s.("`\[]+)\s*\.\s*)?
+    (?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[^\s("`\[]+)
+    \s*(?:\([^)]*\)\s*)?AS\s+""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+
+
+def sqlite_view_body(sql: str) -> str:
+    """SQLite keeps the CREATE VIEW statement as written; the SELECT after ``AS``."""
+    match = _SQLITE_CREATE_VIEW.match(sql)
+    body = sql[match.end() :] if match else sql
+    return body.strip().rstrip(";").strip()
+
+
+class SqliteCanonicalizer(Canonicalizer):
+    """SQLite keeps a view's text as written; it checks the names a view reads only when
+    the view is used, so each definition is prepared as a query that reads no row."""
+
+    dialect_name = "sqlite"
+
+    def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
+        results: list[CanonicalView | None] = []
+        for request in requests:
+            sql = request.sql.strip().rstrip(";").strip()
+            if request.schema is not None:
+                # an attached database's view reads its own database's tables: a query
+                # from main would resolve its names elsewhere
+                results.append(CanonicalView(sql))
+                continue
+            try:
+                self.connection.exec_driver_sql(f"SELECT * FROM ({sql}) LIMIT 0").close()
+            except Exception as exc:
+                raise_if_lost(self.connection, exc)
+                results.append(CanonicalView.refused(exc))
+                continue
+            results.append(CanonicalView(sql))
+        return results
