@@ -25,6 +25,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
 
 INI_SECTION = "alembic_guard"
 PYPROJECT_TABLE = ("tool", "alembic_guard")
@@ -426,3 +427,13 @@ def settings_table() -> str:
             shown = str(default)
         rows.append(f"| `{key}` | `{shown}` | {doc} |")
     return "\n".join(rows)
+
+
+#: the MigrationContext option that carries a run's settings to the comparators
+SETTINGS_OPTION = "alembic_guard_settings"
+
+
+def settings_of(context: MigrationContext) -> GuardSettings:
+    """The settings of a run; defaults when env.py enabled plugins without wiring."""
+    value = context.opts.get(SETTINGS_OPTION)
+    return value if isinstance(value, GuardSettings) else GuardSettings()

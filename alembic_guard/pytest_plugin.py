@@ -150,13 +150,10 @@ def alembic_guard_config(request: pytest.FixtureRequest, alembic_guard_engine: E
     # for an env.py that takes its URL from elsewhere (an environment variable, say)
     config.attributes["sqlalchemy.url"] = url
     config.attributes["alembic_guard"] = {"mode": "off"}
-    config.attributes["alembic_guard.pytest"] = {
+    from .pytest_tests import OPTIONS
+
+    config.attributes[OPTIONS] = {
         "exclude_tables": list(request.config.getini("alembic_guard_exclude_tables")),
         "unsafe_since": request.config.getini("alembic_guard_unsafe_since"),
     }
     return config
-
-
-def plugin_options(config: Config) -> dict[str, Any]:
-    options: dict[str, Any] = config.attributes.get("alembic_guard.pytest", {})
-    return options

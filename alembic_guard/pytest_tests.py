@@ -14,7 +14,14 @@ from sqlalchemy.engine import Engine
 
 from alembic_guard import snapshot
 from alembic_guard.drift import flat_lines, without_tables
-from alembic_guard.pytest_plugin import plugin_options
+
+#: where the plugin's ``alembic_guard_config`` fixture leaves its settings for these tests
+OPTIONS = "alembic_guard.pytest"
+
+
+def plugin_options(config: Config) -> dict[str, Any]:
+    options: dict[str, Any] = config.attributes.get(OPTIONS, {})
+    return options
 
 
 def _fail(message: str) -> None:

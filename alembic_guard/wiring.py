@@ -28,7 +28,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from . import plugin
-from .config import GuardSettings, load_settings
+from .config import SETTINGS_OPTION, GuardSettings, load_settings
 from .drift import readable_diffs
 from .errors import GuardWiringError, PreflightError, UpgradeBlocked
 from .lost_connection import reported
@@ -41,7 +41,6 @@ from .safety.report import format_json, format_text
 from .safety.rules import Finding
 from .scripts_loading import heads_error, load_revisions
 
-SETTINGS_OPTION = "alembic_guard_settings"
 #: config.attributes key: run the pre-flight, store findings there, run nothing
 PREFLIGHT_ONLY = "alembic_guard.preflight_only"
 FINDINGS = "alembic_guard.findings"
@@ -65,12 +64,6 @@ class GuardedEnvironment:
 
     environment: EnvironmentContext
     settings: GuardSettings
-
-
-def settings_of(context: MigrationContext) -> GuardSettings:
-    """The settings of a run; defaults when env.py enabled plugins without wiring."""
-    value = context.opts.get(SETTINGS_OPTION)
-    return value if isinstance(value, GuardSettings) else GuardSettings()
 
 
 def _environment_of(context: Any) -> EnvironmentContext:

@@ -18,6 +18,8 @@ source scripts/setup-databases.sh
 echo "== ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check alembic_guard tests
+echo "== import layers (lint-imports)"
+.venv/bin/lint-imports --no-cache
 echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== docs (mkdocs --strict)"

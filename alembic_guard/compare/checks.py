@@ -37,6 +37,7 @@ from sqlalchemy import types as sa_types
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import conv
 
+from ..config import settings_of
 from ..dialects import canonicalizer_for, catalog_for
 from ..dialects.base import CannotCanonicalize, Catalog, DbCheck, ScratchRequest, escape_text_binds
 from ..errors import GuardError
@@ -52,7 +53,6 @@ from ..ops.checks import (
     use_sqlite_check_batches,
 )
 from ..ops.notes import add_note
-from ..wiring import settings_of
 from .fallback import fall_back, refused
 
 log = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 
-from ..config import GuardSettings
+from ..config import GuardSettings, settings_of
 from ..errors import GuardError
 from ..keys import expression_key, with_columns_renamed
 from ..matching import (
@@ -62,7 +62,6 @@ from ..ops.renames import (
     RenameIndexOp,
     RenameTableOp,
 )
-from ..wiring import settings_of
 
 RENAMED_FROM = "renamed_from"
 

@@ -22,7 +22,7 @@ from alembic.util import PriorityDispatchResult
 from sqlalchemy import BIGINT, INTEGER, text
 from sqlalchemy.engine import Connection
 
-from ..wiring import settings_of
+from ..config import settings_of
 
 log = logging.getLogger("alembic.ddl.postgresql")
 

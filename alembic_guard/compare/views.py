@@ -28,6 +28,7 @@ from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy.engine import Connection, Dialect
 
+from ..config import settings_of
 from ..dialects import canonicalizer_for, catalog_for
 from ..dialects.base import CannotCanonicalize, CanonicalView, DbView, RelationKey, ViewRequest
 from ..errors import GuardError
@@ -44,7 +45,6 @@ from ..ops.views import (
     ReplaceViewOp,
 )
 from ..views import View, ViewIndex, declared_views
-from ..wiring import settings_of
 from .fallback import fall_back, refused
 
 #: (table, the column a table operation takes away or rewrites or None for all of them,

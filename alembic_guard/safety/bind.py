@@ -17,7 +17,7 @@ import contextlib
 import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy import exc as sa_exc
@@ -26,22 +26,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.sql.elements import TextClause
 
-if TYPE_CHECKING:
-    from .recording import _RecorderState
-
-
-class RecordingStopped(BaseException):
-    """The recorder cannot answer what a migration asked; that revision's recording ends.
-
-    A BaseException, so that a migration's own ``except Exception:`` around an
-    operation cannot swallow it (it is remembered by the recorder all the same).
-    """
-
-    def __init__(self, reason: str, line: int) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
-
+from .session import Recorder
 
 #: statements that only read, by their first keyword
 _READ_KEYWORDS = frozenset(
@@ -147,9 +132,7 @@ class WriteResult:
 
     _fake_keys = itertools.count(-1, -1)
 
-    def __init__(
-        self, state: _RecorderState, statement: Any, parameters: Any, dialect: Dialect
-    ) -> None:
+    def __init__(self, state: Recorder, statement: Any, parameters: Any, dialect: Dialect) -> None:
         self._state = state
         self._statement = statement
         self._sets = _parameter_sets(parameters)
@@ -275,7 +258,7 @@ class RecordingEngine:
 class RecordingConnection:
     """Stand-in for ``op.get_bind()`` while a pending revision is recorded."""
 
-    def __init__(self, state: _RecorderState, dialect: Dialect) -> None:
+    def __init__(self, state: Recorder, dialect: Dialect) -> None:
         self._state = state
         self.dialect = dialect
         real = state.connection

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
@@ -35,10 +35,8 @@ from .pending import (
     from_database,
     with_stand_ins,
 )
+from .session import Recorder
 from .sql import shorten
-
-if TYPE_CHECKING:
-    from .recording import _RecorderState
 
 
 def _sql_of(statement: Any, connection: Connection | None) -> str:
@@ -55,7 +53,7 @@ class ReadScope:
 
     def __init__(
         self,
-        state: _RecorderState,
+        state: Recorder,
         connection: Connection | None,
         pending: PendingSchema,
         without_database: str,

@@ -22,16 +22,17 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic.operations import BatchOperations, Operations, ops
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspection
 
 from ..errors import PreflightError
-from .bind import RecordingConnection, RecordingStopped
+from .bind import RecordingConnection
 from .pending import PendingSchema
 from .reads import ReadScope
+from .session import RecordingStopped
 from .sql import shorten
 
 #: why a revision's reads cannot be answered when there is no connection
@@ -197,7 +198,8 @@ def active_recorder() -> _RecorderState | None:
 @inspection._inspects(RecordingConnection)
 def _inspect_recording_bind(bind: RecordingConnection) -> Any:
     # sa.inspect(op.get_bind()): the database's catalog with the pending set's changes
-    return bind._state.reads.inspector(bind)
+    state = cast(_RecorderState, bind._state)  # the recorder this module made it with
+    return state.reads.inspector(bind)
 
 
 class _RecordingContext:

@@ -7,8 +7,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata, produce_migrations, render_python_code
 from alembic.runtime.migration import MigrationContext
 
-from alembic_guard.config import GuardSettings
-from alembic_guard.wiring import SETTINGS_OPTION
+from alembic_guard.config import SETTINGS_OPTION, GuardSettings
 
 STOCK = ["alembic.autogenerate.*"]
 BULK = ["alembic.autogenerate.*", "alembic_guard.bulk_reflection"]

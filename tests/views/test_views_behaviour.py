@@ -328,8 +328,7 @@ def test_parse_mode_sees_no_change_in_unchanged_views(dialect):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from alembic_guard.config import GuardSettings
-    from alembic_guard.wiring import SETTINGS_OPTION
+    from alembic_guard.config import SETTINGS_OPTION, GuardSettings
 
     metadata = sa.MetaData()
     table = items(metadata)
