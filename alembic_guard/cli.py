@@ -276,6 +276,7 @@ def _read_only_snapshot(url: str, schemas: Sequence[str], exclude: Sequence[str]
     rolled back (PostgreSQL: READ ONLY)."""
     from sqlalchemy import create_engine, pool
 
+    from .dialects import database_for
     from .snapshot import take
 
     engine = create_engine(url, poolclass=pool.NullPool)
@@ -283,8 +284,7 @@ def _read_only_snapshot(url: str, schemas: Sequence[str], exclude: Sequence[str]
         with engine.connect() as connection:
             transaction = connection.begin()
             try:
-                if connection.dialect.name == "postgresql":
-                    connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+                database_for(connection.dialect).begin_read_only(connection)
                 return take(connection, list(schemas) or [None], exclude)
             finally:
                 transaction.rollback()

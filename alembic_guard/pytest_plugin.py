@@ -95,12 +95,14 @@ def psycopg_url(connection: Any) -> str:
 def _drop_everything(engine: Engine, exclude: list[str]) -> None:
     from sqlalchemy import MetaData
 
+    from .dialects import database_for
+
     with engine.begin() as connection:
         inspector = inspect(connection)
         preparer = connection.dialect.identifier_preparer
         for view in inspector.get_view_names():
             connection.exec_driver_sql(f"DROP VIEW {preparer.quote(view)}")
-        if connection.dialect.name == "postgresql":
+        if database_for(connection.dialect).materialized_views:
             for view in inspector.get_materialized_view_names():
                 connection.exec_driver_sql(f"DROP MATERIALIZED VIEW {preparer.quote(view)}")
         metadata = MetaData()

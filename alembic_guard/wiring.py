@@ -29,6 +29,7 @@ from sqlalchemy.engine import make_url
 
 from . import plugin
 from .config import SETTINGS_OPTION, GuardSettings, load_settings
+from .dialects import database_for
 from .drift import readable_diffs
 from .errors import GuardWiringError, PreflightError, UpgradeBlocked
 from .lost_connection import reported
@@ -275,7 +276,7 @@ def _set_timeouts(environment: EnvironmentContext, settings: GuardSettings) -> d
     """PostgreSQL: lock_timeout / statement_timeout for the migrations; returns the values
     they replaced (online), so the session can be given back as it was."""
     context = environment.get_context()
-    if context.dialect.name != "postgresql":
+    if not database_for(context.dialect).session_timeouts:
         return {}
     replaced: dict[str, str] = {}
     for name in ("lock_timeout", "statement_timeout"):

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import conv
 
 from ..config import settings_of
-from ..dialects import canonicalizer_for, catalog_for
+from ..dialects import canonicalizer_for, catalog_for, database_for
 from ..dialects.base import CannotCanonicalize, Catalog, DbCheck, ScratchRequest, escape_text_binds
 from ..errors import GuardError
 from ..keys import expression_key, referenced_columns, source_variants, squash
@@ -417,7 +417,7 @@ def _drop_op(
 ) -> ops.MigrateOperation:
     dialect = autogen_context.dialect
     assert dialect is not None
-    if dialect.name == "sqlite" and db.name is None:
+    if db.name is None and not database_for(dialect).names_unnamed_checks:
         return DropUnnamedCheckOp(tname, restore_sql, schema=schema)
     if db.column is not None and db.column in conn_table.c:
         return DropColumnCheckOp(tname, conn_table.c[db.column], restore_sql, schema=schema)
@@ -459,7 +459,7 @@ def _add_op(
 ) -> ops.MigrateOperation:
     dialect = autogen_context.dialect
     assert dialect is not None
-    if model.name is None and dialect.name == "sqlite":
+    if model.name is None and not database_for(dialect).names_unnamed_checks:
         return AddUnnamedCheckOp(table.name, model.sqltext, schema=schema)
     name = model.name
     op = CreateCheckOp(
@@ -612,6 +612,6 @@ def finish_sqlite_batches(
 ) -> PriorityDispatchResult:
     """SQLite: render tables with unnamed CHECKs as batch blocks that keep them."""
     assert autogen_context.dialect is not None
-    if autogen_context.dialect.name == "sqlite":
+    if not database_for(autogen_context.dialect).names_unnamed_checks:
         use_sqlite_check_batches(upgrade_ops)
     return PriorityDispatchResult.CONTINUE

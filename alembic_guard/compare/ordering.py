@@ -20,6 +20,7 @@ from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy import Table
 
+from ..dialects import database_for
 from ..ops.notes import IndexTakenOverOp, add_note
 from ..ops.renames import DropIndexExactlyOp
 
@@ -70,7 +71,7 @@ def drop_foreign_key_indexes(
     foreign key replaces it: the downgrade creates it again before dropping that index."""
     dialect = autogen_context.dialect
     inspector = autogen_context.inspector
-    if dialect is None or dialect.name != "mysql" or inspector is None:
+    if dialect is None or not database_for(dialect).indexes_foreign_keys or inspector is None:
         return PriorityDispatchResult.CONTINUE
     dropped_tables = {
         (op.schema, op.table_name) for op in upgrade_ops.ops if isinstance(op, ops.DropTableOp)

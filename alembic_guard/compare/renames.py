@@ -33,6 +33,7 @@ from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 
 from ..config import GuardSettings, settings_of
+from ..dialects import database_for
 from ..errors import GuardError
 from ..keys import expression_key, with_columns_renamed
 from ..matching import (
@@ -293,7 +294,7 @@ class RenameDetector:
         changes the column needs the batch rebuild, and then all of them stay in it, so the
         downgrade finds every column under the name it expects.)"""
         renames = [op for op in container.ops if isinstance(op, RenameColumnOp)]
-        if self.dialect.name != "sqlite" or not renames:
+        if database_for(self.dialect).alters_in_place or not renames:
             return False
         if isinstance(container, SqliteCheckBatchOps) or any(
             isinstance(op, (AddUnnamedCheckOp, DropUnnamedCheckOp)) for op in container.ops
@@ -410,7 +411,7 @@ class RenameDetector:
         """SQLite renames a column by rebuilding the table (batch mode), which copies a
         named CHECK's reflected SQL verbatim; the other databases rewrite it themselves."""
         return (
-            self.dialect.name == "sqlite"
+            not database_for(self.dialect).alters_in_place
             and isinstance(drop, DropCheckOp)
             and not self.renames_natively
         )
@@ -418,16 +419,14 @@ class RenameDetector:
     def _rename_dependent(
         self, container: ops.ModifyTableOps, drop: ops.MigrateOperation, old: str, new: str
     ) -> ops.MigrateOperation | None:
-        dialect = self.dialect.name
+        database = database_for(self.dialect)
         kind = _dependent_kind(drop)
+        is_index = kind == "index" or (kind == "unique" and database.unique_constraints_are_indexes)
         op: ops.MigrateOperation
-        if dialect == "postgresql":
-            if kind == "index":
-                op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
-            else:
-                op = RenameConstraintOp(container.table_name, old, new, schema=container.schema)
-        elif dialect == "mysql" and kind in ("index", "unique"):
+        if is_index and database.renames_indexes:
             op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
+        elif not is_index and database.renames_constraints:
+            op = RenameConstraintOp(container.table_name, old, new, schema=container.schema)
         else:
             return None  # SQLite, or a MySQL constraint: drop and create stay
         add_note(
@@ -868,7 +867,7 @@ def detect_renames(
         _around_renames(container, detector.first_in_batch, detector.last_in_batch)
         if detector.renames_natively:
             arranged.extend(_native_renames(container, before, after))
-        elif (before or after) and detector.dialect.name == "sqlite":
+        elif (before or after) and not database_for(detector.dialect).alters_in_place:
             arranged.extend(_split_batches(container, before, after))
         else:
             _around_renames(container, before, after)

@@ -23,6 +23,7 @@ from sqlalchemy import BIGINT, INTEGER, text
 from sqlalchemy.engine import Connection
 
 from ..config import settings_of
+from ..dialects import database_for
 
 log = logging.getLogger("alembic.ddl.postgresql")
 
@@ -88,7 +89,7 @@ def use_bulk_serial_probe(
     settings = settings_of(autogen_context.migration_context)
     if (
         connection is None
-        or connection.dialect.name != "postgresql"
+        or not database_for(connection.dialect).probes_serial_sequences
         or not settings.bulk_reflection
     ):
         return PriorityDispatchResult.CONTINUE

@@ -18,19 +18,26 @@ rename detector, so it sees the revision's final table operations:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
-from typing import Any, ClassVar, cast
+from typing import Any, cast
 
 from alembic.autogenerate.api import AutogenContext
 from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 
 from ..config import settings_of
-from ..dialects import canonicalizer_for, catalog_for
-from ..dialects.base import CannotCanonicalize, CanonicalView, DbView, RelationKey, ViewRequest
+from ..dialects import canonicalizer_for, catalog_for, database_for
+from ..dialects.base import (
+    CannotCanonicalize,
+    CanonicalView,
+    DbView,
+    KeyOf,
+    RelationKey,
+    ViewRequest,
+)
 from ..errors import GuardError
 from ..keys import referenced_relations, squash, star_relations, view_key
 from ..messages import notice
@@ -46,105 +53,6 @@ from ..ops.views import (
 )
 from ..views import View, ViewIndex, declared_views
 from .fallback import fall_back, refused
-
-#: (table, the column a table operation takes away or rewrites or None for all of them,
-#: why, whether it is taken away for good)
-Disturbance = tuple[RelationKey, str | None, str, bool]
-#: (schema, name) -> the comparison's RelationKey (the default schema as None)
-KeyOf = Callable[[str | None, str], RelationKey]
-
-
-class ViewPolicy:
-    """What a database allows around views; subclasses register by ``dialect_name``."""
-
-    dialect_name: ClassVar[str] = "default"
-    #: a view dropped and created again takes the views reading it along (PostgreSQL:
-    #: DROP VIEW fails while other views read it; SQLite: a table rebuild re-reads them)
-    rebuild_readers: ClassVar[bool] = False
-    #: the database expands ``SELECT *`` when the view is made (PostgreSQL, MySQL)
-    expands_star: ClassVar[bool] = True
-    _registry: ClassVar[dict[str, type[ViewPolicy]]] = {}
-
-    def __init_subclass__(cls) -> None:
-        ViewPolicy._registry[cls.dialect_name] = cls
-
-    @classmethod
-    def for_dialect(cls, dialect: Dialect) -> ViewPolicy:
-        return cls._registry.get(dialect.name, ViewPolicy)()
-
-    def disturbances(self, op: ops.MigrateOperation, key: KeyOf) -> Iterable[Disturbance]:
-        """(table, column or None, why) that views reading it cannot stay over."""
-        if isinstance(op, ops.DropTableOp):
-            yield key(op.schema, op.table_name), None, f"table {op.table_name} is dropped", True
-        elif isinstance(op, ops.ModifyTableOps):
-            for inner in op.ops:
-                if isinstance(inner, ops.DropColumnOp):
-                    yield (
-                        key(op.schema, op.table_name),
-                        inner.column_name,
-                        f"column {op.table_name}.{inner.column_name} is dropped",
-                        True,
-                    )
-                # a dropped column can rebuild the whole table too (SQLite's batch mode)
-                yield from self.column_change(op, inner, key)
-
-    def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
-    ) -> Iterable[Disturbance]:
-        return ()
-
-    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
-        """Whether ``CREATE OR REPLACE`` (or the op's own drop + create) can change the view
-        without touching the views that read it."""
-        return not db.materialized
-
-    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
-        """Whether the downgrade can replace the view back the same way."""
-        return True
-
-
-class PostgresqlViewPolicy(ViewPolicy):
-    dialect_name = "postgresql"
-    rebuild_readers = True
-
-    def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
-    ) -> Iterable[Disturbance]:
-        if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
-            yield (
-                key(container.schema, container.table_name),
-                op.column_name,
-                f"PostgreSQL cannot change the type of column {container.table_name}."
-                f"{op.column_name} while a view reads it",
-                False,
-            )
-
-    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
-        # CREATE OR REPLACE VIEW may only add columns at the end: same names, same types
-        if db.materialized or canonical is None or not canonical.columns or not db.columns:
-            return False
-        return canonical.columns[: len(db.columns)] == db.columns
-
-    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
-        # the reverse would take the appended columns away, which CREATE OR REPLACE refuses
-        return canonical is not None and canonical.columns == db.columns
-
-
-class SqliteViewPolicy(ViewPolicy):
-    dialect_name = "sqlite"
-    rebuild_readers = True
-    expands_star = False  # SQLite keeps the text as written and expands * on every read
-
-    def column_change(
-        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
-    ) -> Iterable[Disturbance]:
-        # batch mode rebuilds the table; renaming the copy back fails while a view reads it
-        yield (
-            key(container.schema, container.table_name),
-            None,
-            f"SQLite rebuilds table {container.table_name} (batch mode)",
-            False,
-        )
 
 
 @dataclass
@@ -208,7 +116,7 @@ class ViewComparison:
         self.connection = connection
         self.schemas = schemas
         self.dialect = connection.dialect
-        self.policy = ViewPolicy.for_dialect(self.dialect)
+        self.policy = database_for(self.dialect).view_policy()
         self.catalog = catalog_for(connection)
         self.settings = settings_of(autogen_context.migration_context)
         self.targets: dict[RelationKey, _Target] = {}
@@ -249,7 +157,7 @@ class ViewComparison:
                 cast(Any, view), view.name, cast(Any, "view"), False, None
             ):
                 continue
-            if view.materialized and self.dialect.name != "postgresql":
+            if view.materialized and not database_for(self.dialect).materialized_views:
                 raise GuardError(
                     f"view {view.qualified_name} is declared materialized, and "
                     f"{self.dialect.name} has no materialized views; declare it as a plain "

@@ -11,16 +11,17 @@ from __future__ import annotations
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, ClassVar, cast
 
+from alembic.operations import ops
 from sqlalchemy import Table, create_engine, inspect
 from sqlalchemy.engine import Connection, Dialect
 
-from ..errors import ConnectionLost
+from ..errors import ConnectionLost, GuardError
 from ..keys import referenced_relations
 from ..lost_connection import is_lost
 from ..views import ViewIndex
@@ -64,20 +65,13 @@ class DbView:
         return (self.schema, self.name)
 
 
-_catalogs: dict[str, type[Catalog]] = {}
-
-
 class Catalog:
     """Reads what SQLAlchemy's reflection lacks or does one table at a time."""
 
-    dialect_name: ClassVar[str] = "default"
     #: an unqualified name in a view of another schema reads that schema's table (SQLite's
     #: attached databases); PostgreSQL (search_path) and MySQL (the session's database)
     #: read the default schema's
     unqualified_in_view_schema: ClassVar[bool] = True
-
-    def __init_subclass__(cls) -> None:
-        _catalogs[cls.dialect_name] = cls
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -122,10 +116,6 @@ class Catalog:
         return DbView(self.schema_key(schema), name, definition, reads=reads)
 
 
-def catalog_for(connection: Connection) -> Catalog:
-    return _catalogs.get(connection.dialect.name, Catalog)(connection)
-
-
 @dataclass(frozen=True)
 class ScratchRequest:
     """Ask the database to render ``sql`` as a CHECK on a copy of ``table``."""
@@ -165,16 +155,8 @@ class CannotCanonicalize(Exception):
     """The database could not be asked (read-only, no privilege, unsupported)."""
 
 
-_canonicalizers: dict[str, type[Canonicalizer]] = {}
-
-
 class Canonicalizer:
     """Per-dialect: render model CHECK expressions the way the database stores them."""
-
-    dialect_name: ClassVar[str] = "default"
-
-    def __init_subclass__(cls) -> None:
-        _canonicalizers[cls.dialect_name] = cls
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -217,11 +199,6 @@ class Canonicalizer:
             f"{self.quote(column.name)} {column.type.compile(dialect=dialect)}"
             for column in table.columns
         )
-
-
-def canonicalizer_for(connection: Connection) -> Canonicalizer:
-    cls = _canonicalizers.get(connection.dialect.name, Canonicalizer)
-    return cls(connection)
 
 
 SCRATCH = "alembic_guard_scratch_{}"
@@ -325,3 +302,182 @@ def is_privilege_error(exc: Exception) -> bool:
             "command denied",
         )
     )
+
+
+class ViewDDL:
+    """A database's SQL for views (the default: standard SQL)."""
+
+    #: CREATE OR REPLACE VIEW exists (SQLite has none: replace is drop + create)
+    has_or_replace: ClassVar[bool] = True
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.preparer = dialect.identifier_preparer
+
+    def qualified(self, name: str, schema: str | None) -> str:
+        quoted = self.preparer.quote(name)
+        return f"{self.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
+
+    def create(self, name: str, schema: str | None, definition: str) -> list[str]:
+        return [f"CREATE VIEW {self.qualified(name, schema)} AS {definition}"]
+
+    def replace(self, name: str, schema: str | None, definition: str) -> list[str]:
+        if not self.has_or_replace:
+            return self.drop(name, schema) + self.create(name, schema, definition)
+        return [f"CREATE OR REPLACE VIEW {self.qualified(name, schema)} AS {definition}"]
+
+    def drop(self, name: str, schema: str | None) -> list[str]:
+        return [f"DROP VIEW {self.qualified(name, schema)}"]
+
+    def create_materialized(
+        self,
+        name: str,
+        schema: str | None,
+        definition: str,
+        indexes: Sequence[ViewIndex],
+        with_data: bool,
+    ) -> list[str]:
+        raise GuardError(
+            f"materialized view {self.qualified(name, schema)}: {self.dialect.name} has no "
+            f"materialized views (PostgreSQL has); declare it as a plain View there."
+        )
+
+    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
+        return self.create_materialized(name, schema, "", (), False)
+
+    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
+        return self.create_materialized(name, schema, "", (), False)
+
+
+#: (table, the column a table operation takes away or rewrites or None for all of them,
+#: why, whether it is taken away for good)
+Disturbance = tuple[RelationKey, str | None, str, bool]
+#: (schema, name) -> the comparison's RelationKey (the default schema as None)
+KeyOf = Callable[[str | None, str], RelationKey]
+
+
+class ViewPolicy:
+    """What a database allows around views (the default: MySQL's and MariaDB's)."""
+
+    #: a view dropped and created again takes the views reading it along (PostgreSQL:
+    #: DROP VIEW fails while other views read it; SQLite: a table rebuild re-reads them)
+    rebuild_readers: ClassVar[bool] = False
+    #: the database expands ``SELECT *`` when the view is made (PostgreSQL, MySQL)
+    expands_star: ClassVar[bool] = True
+
+    def disturbances(self, op: ops.MigrateOperation, key: KeyOf) -> Iterable[Disturbance]:
+        """(table, column or None, why) that views reading it cannot stay over."""
+        if isinstance(op, ops.DropTableOp):
+            yield key(op.schema, op.table_name), None, f"table {op.table_name} is dropped", True
+        elif isinstance(op, ops.ModifyTableOps):
+            for inner in op.ops:
+                if isinstance(inner, ops.DropColumnOp):
+                    yield (
+                        key(op.schema, op.table_name),
+                        inner.column_name,
+                        f"column {op.table_name}.{inner.column_name} is dropped",
+                        True,
+                    )
+                # a dropped column can rebuild the whole table too (SQLite's batch mode)
+                yield from self.column_change(op, inner, key)
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
+    ) -> Iterable[Disturbance]:
+        return ()
+
+    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        """Whether ``CREATE OR REPLACE`` (or the op's own drop + create) can change the view
+        without touching the views that read it."""
+        return not db.materialized
+
+    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        """Whether the downgrade can replace the view back the same way."""
+        return True
+
+
+class Database:
+    """What one database does differently, asked by the rest of the package (as Alembic
+    asks its ``DefaultImpl``): its catalog reads, its own rendering of expressions and
+    views, its view DDL and view policy, and the facts the comparators, the operations
+    and the safety rules need.  One subclass per database in this package; pick it with
+    :func:`database_for`.  The defaults are standard SQL's."""
+
+    #: the SQLAlchemy dialect names it answers for
+    names: ClassVar[tuple[str, ...]] = ()
+    #: the safety rules' name for it (``Rule.dialects``; MariaDB is "mysql" there)
+    rule_name: ClassVar[str] = "default"
+    catalog: ClassVar[type[Catalog]] = Catalog
+    canonicalizer: ClassVar[type[Canonicalizer]] = Canonicalizer
+    view_ddl: ClassVar[type[ViewDDL]] = ViewDDL
+    view_policy: ClassVar[type[ViewPolicy]] = ViewPolicy
+    materialized_views: ClassVar[bool] = False
+    #: ``lock_timeout`` / ``statement_timeout`` are session settings the guard can set
+    #: around the migrations
+    session_timeouts: ClassVar[bool] = False
+    #: ALTER TABLE changes a column in place; False: the table is rebuilt (batch mode),
+    #: which copies a named CHECK's reflected text verbatim
+    alters_in_place: ClassVar[bool] = True
+    #: a CHECK the model leaves unnamed gets a name in the database, by which it can be
+    #: dropped (SQLite's keep none: they are rewritten through a batch rebuild)
+    names_unnamed_checks: ClassVar[bool] = True
+    #: the database creates an index behind a foreign key that has none (MySQL, MariaDB)
+    indexes_foreign_keys: ClassVar[bool] = False
+    #: a unique constraint is an index of the table (MySQL, MariaDB)
+    unique_constraints_are_indexes: ClassVar[bool] = False
+    #: Alembic asks for each SERIAL column's sequence with a query of its own
+    probes_serial_sequences: ClassVar[bool] = False
+    #: CAST(NULL AS <any column type>) works (MySQL's CAST knows a handful of types)
+    casts_null_to_column_types: ClassVar[bool] = True
+    #: what stands in for a bound parameter when raw SQL is parsed
+    sql_placeholder: ClassVar[str] = "NULL"
+    #: the parser for raw SQL: "pglast" (PostgreSQL's own) or "sqlglot"
+    sql_parser: ClassVar[str] = "sqlglot"
+    #: ``rename_index_sql`` / ``rename_constraint_sql`` give SQL (else: drop and create)
+    renames_indexes: ClassVar[bool] = False
+    renames_constraints: ClassVar[bool] = False
+
+    def __init_subclass__(cls) -> None:
+        for name in cls.names:
+            _databases[name] = cls
+
+    @property
+    def label(self) -> str:
+        """Its name in messages."""
+        return self.names[0] if self.names else "this database"
+
+    def begin_read_only(self, connection: Connection) -> None:
+        """Make the connection's open transaction read-only, where the database can."""
+
+    def rename_index_sql(
+        self, preparer: Any, table: str, schema: str | None, old: str, new: str
+    ) -> str:
+        """SQL renaming an index (``table`` qualified and quoted; the names quoted)."""
+        raise GuardError(
+            f"{self.label} cannot rename an index ({old} -> {new}); drop it and create "
+            f"it under the new name instead."
+        )
+
+    def rename_constraint_sql(self, table: str, old: str, new: str) -> str:
+        """SQL renaming a constraint (``table`` qualified and quoted; the names quoted)."""
+        raise GuardError(
+            f"{self.label} cannot rename a constraint ({old} -> {new}); drop it and "
+            f"create it under the new name instead."
+        )
+
+
+_databases: dict[str, type[Database]] = {}
+
+
+def database_for(dialect: Dialect) -> Database:
+    """What ``dialect``'s database does differently (the defaults for one the package
+    has no module for)."""
+    return _databases.get(dialect.name, Database)()
+
+
+def catalog_for(connection: Connection) -> Catalog:
+    return database_for(connection.dialect).catalog(connection)
+
+
+def canonicalizer_for(connection: Connection) -> Canonicalizer:
+    return database_for(connection.dialect).canonicalizer(connection)

@@ -8,6 +8,7 @@ import re
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
@@ -20,6 +21,7 @@ from .base import (
     Canonicalizer,
     CanonicalView,
     Catalog,
+    Database,
     DbCheck,
     DbView,
     ScratchRequest,
@@ -33,7 +35,6 @@ from .base import (
 
 
 class MysqlCatalog(Catalog):
-    dialect_name = "mysql"
     unqualified_in_view_schema = False
 
     def views(self, schemas: Iterable[str | None]) -> list[DbView]:
@@ -86,10 +87,6 @@ class MysqlCatalog(Catalog):
         return dict(found)
 
 
-class MariadbCatalog(MysqlCatalog):
-    dialect_name = "mariadb"
-
-
 def strip_database(definition: str, database: str) -> str:
     """MySQL writes every name qualified with its database; ``database`` (the session's)
     is left out, so a definition restored elsewhere reads that database's tables."""
@@ -100,8 +97,6 @@ _MYSQL_CHECK = re.compile(r"CONSTRAINT `((?:[^`]|``)+)` CHECK \((.*)\)\s*,?\s*$"
 
 
 class MysqlCanonicalizer(Canonicalizer):
-    dialect_name = "mysql"
-
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
         groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
@@ -256,5 +251,20 @@ _DROPPED_ELSEWHERE = (
 )
 
 
-class MariadbCanonicalizer(MysqlCanonicalizer):
-    dialect_name = "mariadb"
+class MysqlDatabase(Database):
+    """MySQL and MariaDB (SQLAlchemy names the latter "mariadb" for mariadb:// URLs)."""
+
+    names = ("mysql", "mariadb")
+    rule_name = "mysql"
+    catalog = MysqlCatalog
+    canonicalizer = MysqlCanonicalizer
+    indexes_foreign_keys = True
+    unique_constraints_are_indexes = True
+    casts_null_to_column_types = False
+
+    renames_indexes = True
+
+    def rename_index_sql(
+        self, preparer: Any, table: str, schema: str | None, old: str, new: str
+    ) -> str:
+        return f"ALTER TABLE {table} RENAME INDEX {old} TO {new}"

@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from alembic.operations import ops
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from ..errors import GuardError
 from ..views import ViewIndex
@@ -18,10 +21,15 @@ from .base import (
     Canonicalizer,
     CanonicalView,
     Catalog,
+    Database,
     DbCheck,
     DbView,
+    Disturbance,
+    KeyOf,
     RelationKey,
     ScratchRequest,
+    ViewDDL,
+    ViewPolicy,
     ViewRequest,
     driver_sql,
     is_privilege_error,
@@ -33,7 +41,6 @@ from .base import (
 
 
 class PostgresqlCatalog(Catalog):
-    dialect_name = "postgresql"
     unqualified_in_view_schema = False
 
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
@@ -172,8 +179,6 @@ def parse_pg_check(definition: str) -> tuple[str, bool, bool]:
 
 
 class PostgresqlCanonicalizer(Canonicalizer):
-    dialect_name = "postgresql"
-
     def check_definitions(self, requests: Sequence[ScratchRequest]) -> list[str | None]:
         groups, tables = self.group_by_table(requests)
         results: list[str | None] = [None] * len(requests)
@@ -285,3 +290,89 @@ class PostgresqlCanonicalizer(Canonicalizer):
                 tuple(zip(column_names, types, strict=True)),
             )
         return results
+
+
+class PostgresqlViewDDL(ViewDDL):
+    def index(self, index: ViewIndex, name: str, schema: str | None) -> str:
+        unique = "UNIQUE " if index.unique else ""
+        columns = ", ".join(self.preparer.quote(c) for c in index.columns)
+        return (
+            f"CREATE {unique}INDEX {self.preparer.quote(index.name)} "
+            f"ON {self.qualified(name, schema)} ({columns})"
+        )
+
+    def create_materialized(
+        self,
+        name: str,
+        schema: str | None,
+        definition: str,
+        indexes: Sequence[ViewIndex],
+        with_data: bool,
+    ) -> list[str]:
+        data = "WITH DATA" if with_data else "WITH NO DATA"
+        create = f"CREATE MATERIALIZED VIEW {self.qualified(name, schema)} AS {definition} {data}"
+        return [create] + [self.index(index, name, schema) for index in indexes]
+
+    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
+        return [f"DROP MATERIALIZED VIEW {self.qualified(name, schema)}"]
+
+    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
+        how = "CONCURRENTLY " if concurrently else ""
+        return [f"REFRESH MATERIALIZED VIEW {how}{self.qualified(name, schema)}"]
+
+
+class PostgresqlViewPolicy(ViewPolicy):
+    rebuild_readers = True
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
+    ) -> Iterable[Disturbance]:
+        if isinstance(op, ops.AlterColumnOp) and op.modify_type is not None:
+            yield (
+                key(container.schema, container.table_name),
+                op.column_name,
+                f"PostgreSQL cannot change the type of column {container.table_name}."
+                f"{op.column_name} while a view reads it",
+                False,
+            )
+
+    def replace_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        # CREATE OR REPLACE VIEW may only add columns at the end: same names, same types
+        if db.materialized or canonical is None or not canonical.columns or not db.columns:
+            return False
+        return canonical.columns[: len(db.columns)] == db.columns
+
+    def reverse_in_place(self, db: DbView, canonical: CanonicalView | None) -> bool:
+        # the reverse would take the appended columns away, which CREATE OR REPLACE refuses
+        return canonical is not None and canonical.columns == db.columns
+
+
+class PostgresqlDatabase(Database):
+    names = ("postgresql",)
+    rule_name = "postgresql"
+    catalog = PostgresqlCatalog
+    canonicalizer = PostgresqlCanonicalizer
+    view_ddl = PostgresqlViewDDL
+    view_policy = PostgresqlViewPolicy
+    materialized_views = True
+    session_timeouts = True
+    probes_serial_sequences = True
+    sql_placeholder = "$1"  # pglast reads $n parameters
+    sql_parser = "pglast"
+
+    def begin_read_only(self, connection: Connection) -> None:
+        connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    renames_indexes = True
+    renames_constraints = True
+
+    def rename_index_sql(
+        self, preparer: Any, table: str, schema: str | None, old: str, new: str
+    ) -> str:
+        # an index lives in its table's schema and is named without its table
+        index = f"{preparer.quote_schema(schema)}.{old}" if schema else old
+        return f"ALTER INDEX {index} RENAME TO {new}"
+
+    def rename_constraint_sql(self, table: str, old: str, new: str) -> str:
+        # a unique or primary key's index is renamed with it
+        return f"ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}"

@@ -6,14 +6,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from alembic.operations import ops
 from sqlalchemy.engine import Connection
 
 from .base import (
     Canonicalizer,
     CanonicalView,
     Catalog,
+    Database,
     DbCheck,
     DbView,
+    Disturbance,
+    KeyOf,
+    ViewDDL,
+    ViewPolicy,
     ViewRequest,
     raise_if_lost,
 )
@@ -43,8 +49,6 @@ def _sqlite_name(name: str | None) -> str | None:
 
 
 class SqliteCatalog(Catalog):
-    dialect_name = "sqlite"
-
     def check_constraints(self, schema: str | None) -> dict[str, list[DbCheck]]:
         """One read of sqlite_master, parsed by SQLAlchemy's own SQLite CHECK parser
         (its get_multi_check_constraints reads sqlite_master once per table)."""
@@ -96,8 +100,6 @@ class SqliteCanonicalizer(Canonicalizer):
     """SQLite keeps a view's text as written; it checks the names a view reads only when
     the view is used, so each definition is prepared as a query that reads no row."""
 
-    dialect_name = "sqlite"
-
     def view_definitions(self, requests: Sequence[ViewRequest]) -> list[CanonicalView | None]:
         results: list[CanonicalView | None] = []
         for request in requests:
@@ -115,3 +117,34 @@ class SqliteCanonicalizer(Canonicalizer):
                 continue
             results.append(CanonicalView(sql))
         return results
+
+
+class SqliteViewDDL(ViewDDL):
+    has_or_replace = False
+
+
+class SqliteViewPolicy(ViewPolicy):
+    rebuild_readers = True
+    expands_star = False  # SQLite keeps the text as written and expands * on every read
+
+    def column_change(
+        self, container: ops.ModifyTableOps, op: ops.MigrateOperation, key: KeyOf
+    ) -> Iterable[Disturbance]:
+        # batch mode rebuilds the table; renaming the copy back fails while a view reads it
+        yield (
+            key(container.schema, container.table_name),
+            None,
+            f"SQLite rebuilds table {container.table_name} (batch mode)",
+            False,
+        )
+
+
+class SqliteDatabase(Database):
+    names = ("sqlite",)
+    rule_name = "sqlite"
+    catalog = SqliteCatalog
+    canonicalizer = SqliteCanonicalizer
+    view_ddl = SqliteViewDDL
+    view_policy = SqliteViewPolicy
+    alters_in_place = False
+    names_unnamed_checks = False

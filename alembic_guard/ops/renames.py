@@ -17,7 +17,7 @@ from alembic.autogenerate.render import render_op
 from alembic.operations import Operations, ops
 from sqlalchemy import text
 
-from ..errors import GuardError
+from ..dialects import database_for
 
 _IMPORT = "import alembic_guard.ops.renames  # noqa: F401  (op.rename_index, op.rename_constraint)"
 
@@ -194,17 +194,8 @@ def _rename_index(operations: Operations, operation: RenameIndexOp) -> None:
     dialect = operations.migration_context.dialect
     preparer = dialect.identifier_preparer
     old, new = preparer.quote(operation.old_name), preparer.quote(operation.new_name)
-    if dialect.name == "postgresql":
-        index = f"{preparer.quote_schema(operation.schema)}.{old}" if operation.schema else old
-        sql = f"ALTER INDEX {index} RENAME TO {new}"
-    elif dialect.name in ("mysql", "mariadb"):
-        table = _qualified(operations, operation.table_name, operation.schema)
-        sql = f"ALTER TABLE {table} RENAME INDEX {old} TO {new}"
-    else:
-        raise GuardError(
-            f"{dialect.name} cannot rename an index ({operation.old_name} -> "
-            f"{operation.new_name}); drop it and create it under the new name instead."
-        )
+    table = _qualified(operations, operation.table_name, operation.schema)
+    sql = database_for(dialect).rename_index_sql(preparer, table, operation.schema, old, new)
     operations.execute(text(sql.replace(":", "\\:")))
 
 
@@ -214,14 +205,8 @@ def _rename_constraint(operations: Operations, operation: RenameConstraintOp) ->
     preparer = dialect.identifier_preparer
     table = _qualified(operations, operation.table_name, operation.schema)
     old, new = preparer.quote(operation.old_name), preparer.quote(operation.new_name)
-    if dialect.name != "postgresql":
-        raise GuardError(
-            f"{dialect.name} cannot rename a constraint ({operation.old_name} -> "
-            f"{operation.new_name}); drop it and create it under the new name instead."
-        )
-    operations.execute(
-        text(f"ALTER TABLE {table} RENAME CONSTRAINT {old} TO {new}".replace(":", "\\:"))
-    )
+    sql = database_for(dialect).rename_constraint_sql(table, old, new)
+    operations.execute(text(sql.replace(":", "\\:")))
 
 
 @renderers.dispatch_for(_RenameNamedOp)

@@ -9,120 +9,21 @@ so the downgrade Alembic writes from ``reverse()`` restores the view exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 from alembic.autogenerate import renderers
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op
 from alembic.operations import Operations, ops
 from sqlalchemy import text
-from sqlalchemy.engine import Dialect
 
-from ..dialects.base import escape_text_binds
-from ..errors import GuardError
+from ..dialects import database_for
+from ..dialects.base import ViewDDL, escape_text_binds
 from ..views import ViewIndex
 from .renames import DropIndexExactlyOp
 
 _IMPORT = "import alembic_guard.ops.views  # noqa: F401  (op.create_view, op.drop_view, ...)"
 _INDEX_IMPORT = "from alembic_guard.views import ViewIndex"
-
-
-class ViewDDL:
-    """Per-dialect SQL for views; subclasses register by ``dialect_name``."""
-
-    dialect_name: ClassVar[str] = "default"
-    #: CREATE OR REPLACE VIEW exists (SQLite has none: replace is drop + create)
-    has_or_replace: ClassVar[bool] = True
-    _registry: ClassVar[dict[str, type[ViewDDL]]] = {}
-
-    def __init_subclass__(cls) -> None:
-        ViewDDL._registry[cls.dialect_name] = cls
-
-    def __init__(self, dialect: Dialect) -> None:
-        self.dialect = dialect
-        self.preparer = dialect.identifier_preparer
-
-    @classmethod
-    def for_dialect(cls, dialect: Dialect) -> ViewDDL:
-        return cls._registry.get(dialect.name, ViewDDL)(dialect)
-
-    def qualified(self, name: str, schema: str | None) -> str:
-        quoted = self.preparer.quote(name)
-        return f"{self.preparer.quote_schema(schema)}.{quoted}" if schema else quoted
-
-    def create(self, name: str, schema: str | None, definition: str) -> list[str]:
-        return [f"CREATE VIEW {self.qualified(name, schema)} AS {definition}"]
-
-    def replace(self, name: str, schema: str | None, definition: str) -> list[str]:
-        if not self.has_or_replace:
-            return self.drop(name, schema) + self.create(name, schema, definition)
-        return [f"CREATE OR REPLACE VIEW {self.qualified(name, schema)} AS {definition}"]
-
-    def drop(self, name: str, schema: str | None) -> list[str]:
-        return [f"DROP VIEW {self.qualified(name, schema)}"]
-
-    def create_materialized(
-        self,
-        name: str,
-        schema: str | None,
-        definition: str,
-        indexes: Sequence[ViewIndex],
-        with_data: bool,
-    ) -> list[str]:
-        raise GuardError(
-            f"materialized view {self.qualified(name, schema)}: {self.dialect.name} has no "
-            f"materialized views (PostgreSQL has); declare it as a plain View there."
-        )
-
-    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
-        return self.create_materialized(name, schema, "", (), False)
-
-    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
-        return self.create_materialized(name, schema, "", (), False)
-
-
-class SqliteViewDDL(ViewDDL):
-    dialect_name = "sqlite"
-    has_or_replace = False
-
-
-class PostgresqlViewDDL(ViewDDL):
-    dialect_name = "postgresql"
-
-    def index(self, index: ViewIndex, name: str, schema: str | None) -> str:
-        unique = "UNIQUE " if index.unique else ""
-        columns = ", ".join(self.preparer.quote(c) for c in index.columns)
-        return (
-            f"CREATE {unique}INDEX {self.preparer.quote(index.name)} "
-            f"ON {self.qualified(name, schema)} ({columns})"
-        )
-
-    def create_materialized(
-        self,
-        name: str,
-        schema: str | None,
-        definition: str,
-        indexes: Sequence[ViewIndex],
-        with_data: bool,
-    ) -> list[str]:
-        data = "WITH DATA" if with_data else "WITH NO DATA"
-        create = f"CREATE MATERIALIZED VIEW {self.qualified(name, schema)} AS {definition} {data}"
-        return [create] + [self.index(index, name, schema) for index in indexes]
-
-    def drop_materialized(self, name: str, schema: str | None) -> list[str]:
-        return [f"DROP MATERIALIZED VIEW {self.qualified(name, schema)}"]
-
-    def refresh_materialized(self, name: str, schema: str | None, concurrently: bool) -> list[str]:
-        how = "CONCURRENTLY " if concurrently else ""
-        return [f"REFRESH MATERIALIZED VIEW {how}{self.qualified(name, schema)}"]
-
-
-class MysqlViewDDL(ViewDDL):
-    dialect_name = "mysql"
-
-
-class MariadbViewDDL(ViewDDL):
-    dialect_name = "mariadb"
 
 
 def _clean(definition: str) -> str:
@@ -136,7 +37,9 @@ def _run(operations: Operations, statements: Sequence[str]) -> None:
 
 
 def _ddl(operations: Operations) -> ViewDDL:
-    return ViewDDL.for_dialect(operations.migration_context.dialect)
+    return database_for(operations.migration_context.dialect).view_ddl(
+        operations.migration_context.dialect
+    )
 
 
 @Operations.register_operation("create_view")

@@ -36,6 +36,7 @@ from sqlalchemy import schema as sa_schema
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.engine.reflection import Inspector
 
+from ..dialects import database_for
 from .raw_tables import table_renames
 
 TableKey = tuple[str | None, str]
@@ -412,9 +413,8 @@ def _castable(type_: Any) -> Any:
 
 def typed_null(type_: Any, dialect: Dialect) -> str:
     """A NULL of the column's type where the database can cast to it."""
-    if dialect.name in ("mysql", "mariadb"):
-        # MySQL's CAST knows a handful of target types only; an untyped NULL reads fine
-        return "NULL"
+    if not database_for(dialect).casts_null_to_column_types:
+        return "NULL"  # an untyped NULL reads fine there
     try:
         return f"CAST(NULL AS {_castable(type_).compile(dialect=dialect)})"
     except Exception:

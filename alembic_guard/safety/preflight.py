@@ -11,6 +11,7 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from ..config import GuardSettings
+from ..dialects import database_for
 from ..errors import PreflightError
 from ..lost_connection import is_lost
 from .allowing import revision_allowances
@@ -234,7 +235,8 @@ def preflight_steps(
         server_version=_server_version(context),
         connection=context.connection if online else None,
         small_table_rows=settings.small_table_rows,
-        lock_timeout_set=context.dialect.name == "postgresql" and settings.lock_timeout != "0",
+        lock_timeout_set=database_for(context.dialect).session_timeouts
+        and settings.lock_timeout != "0",
         default_schema=context.dialect.default_schema_name,
         transaction_per_migration=bool(context.opts.get("transaction_per_migration")),
     )

@@ -23,6 +23,8 @@ from sqlalchemy.sql.elements import TextClause
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from ..dialects import database_for
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -52,8 +54,7 @@ _DRIVER_BIND = re.compile(r"%\(\w+\)s|%s|\?")
 
 
 def _placeholder(dialect: Dialect) -> str:
-    # parsers accept PostgreSQL's $1; elsewhere a literal stands in for a parameter
-    return "$1" if dialect.name == "postgresql" else "NULL"
+    return database_for(dialect).sql_placeholder
 
 
 def _placeholders(pattern: re.Pattern[str], text: str, dialect: Dialect) -> str:
@@ -100,7 +101,7 @@ def classify(sqltext: Any, dialect: Dialect) -> list[Statement]:
             )
         ]
     text = statement_text(sqltext, dialect)
-    if dialect.name == "postgresql":
+    if database_for(dialect).sql_parser == "pglast":
         return list(_classify_postgresql(text))
     return list(_classify_other(text, dialect.name))
 
