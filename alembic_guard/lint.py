@@ -23,6 +23,7 @@ from alembic.util import CommandError
 from alembic.util.pyfiles import load_python_file
 
 from .config import GuardSettings, load_settings
+from .dialects import database_named
 from .errors import GuardError, MigrationScriptError, PreflightError
 from .safety.allowing import revision_allowances
 from .safety.context import RuleContext
@@ -213,7 +214,8 @@ def lint(
         rule_context = RuleContext(
             dialect=rule_dialect(dialect),
             # the guard sets lock_timeout itself when it runs the upgrade
-            lock_timeout_set=dialect == "postgresql" and settings.lock_timeout != "0",
+            lock_timeout_set=database_named(dialect).session_timeouts
+            and settings.lock_timeout != "0",
             default_schema=context.dialect.default_schema_name,
         )
         findings.extend(

@@ -25,13 +25,15 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Column, MetaData, column, table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ColumnCollection
 from sqlalchemy.sql.elements import ColumnClause, TextClause
 from sqlalchemy.sql.selectable import Select, TableClause, TextualSelect
+
+from .sql_text import named_dialect
 
 #: metadata.info key holding {(schema, name): View}
 VIEWS_KEY = "alembic_guard.views"
@@ -140,10 +142,9 @@ class View:
         ):
             return self.definition.text.strip().rstrip(";").strip()
         # a named-paramstyle twin of the dialect: format-style drivers would double every %
-        plain = cast(Any, type(dialect))(paramstyle="named")
-        if getattr(dialect, "is_mariadb", False):
-            plain.is_mariadb = True
-        compiled = self.definition.compile(dialect=plain, compile_kwargs={"literal_binds": True})
+        compiled = self.definition.compile(
+            dialect=named_dialect(dialect), compile_kwargs={"literal_binds": True}
+        )
         return str(compiled).strip()
 
     def __repr__(self) -> str:

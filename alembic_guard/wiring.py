@@ -29,7 +29,7 @@ from sqlalchemy.engine import make_url
 
 from . import plugin
 from .config import SETTINGS_OPTION, GuardSettings, load_settings
-from .dialects import database_for
+from .dialects import database_for, database_named
 from .drift import readable_diffs
 from .errors import GuardWiringError, PreflightError, UpgradeBlocked
 from .lost_connection import reported
@@ -197,8 +197,8 @@ def guard_options(
     options["autogenerate_plugins"] = autogenerate_plugins(
         options.get("autogenerate_plugins"), settings, config
     )
-    if dialect == "sqlite":
-        # SQLite cannot ALTER constraints or columns; batch mode recreates the table
+    if database_named(dialect or "").renders_as_batch:
+        # batch mode recreates the table where ALTER cannot change it
         options.setdefault("render_as_batch", True)
     options["process_revision_directives"] = _revision_hook(
         options.get("process_revision_directives"),

@@ -55,7 +55,7 @@ from sqlalchemy import event
 
 from alembic_guard import plugin
 from alembic_guard.config import GuardSettings
-from alembic_guard.dialects.base import driver_sql
+from alembic_guard.sql_text import driver_sql
 from alembic_guard.views import View
 
 try:

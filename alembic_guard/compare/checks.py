@@ -39,7 +39,7 @@ from sqlalchemy.sql.elements import conv
 
 from ..config import settings_of
 from ..dialects import canonicalizer_for, catalog_for, database_for
-from ..dialects.base import CannotCanonicalize, Catalog, DbCheck, ScratchRequest, escape_text_binds
+from ..dialects.base import CannotCanonicalize, Catalog, DbCheck, ScratchRequest
 from ..errors import GuardError
 from ..keys import expression_key, referenced_columns, source_variants, squash
 from ..ops.checks import (
@@ -53,6 +53,7 @@ from ..ops.checks import (
     use_sqlite_check_batches,
 )
 from ..ops.notes import add_note
+from ..sql_text import escape_text_binds
 from .fallback import fall_back, refused
 
 log = logging.getLogger(__name__)
@@ -352,7 +353,7 @@ class CheckComparison:
             else:
                 decision.adds.append(model)
         decision.drops.extend(remaining_db)
-        if dialect == "sqlite":
+        if not database_for(self.dialect).names_unnamed_checks:
             if all_db is None:
                 all_db = self.checks_in(pairing.table.schema).get(pairing.table.name, [])
             decision.unnamed_before = [d.sqltext for d in all_db if d.name is None]

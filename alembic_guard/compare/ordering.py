@@ -165,7 +165,7 @@ def _taken_over(
     """MariaDB: drop it if it is still there (the upgrade after a downgrade finds the one
     the downgrade made, which the database no longer drops itself); MySQL has no DROP
     INDEX IF EXISTS, so there it is a comment whose reverse creates the index."""
-    if getattr(dialect, "is_mariadb", False):
+    if database_for(dialect).drops_index_if_exists(dialect):
         restore = ops.CreateIndexOp(name, container.table_name, columns, schema=container.schema)
         op = DropIndexExactlyOp(
             name, container.table_name, schema=container.schema, if_exists=True, _reverse=restore

@@ -33,7 +33,7 @@ from sqlalchemy import Column, ForeignKeyConstraint, Table, UniqueConstraint
 from sqlalchemy.engine import Dialect
 
 from ..config import GuardSettings, settings_of
-from ..dialects import database_for
+from ..dialects import database_for, database_named
 from ..errors import GuardError
 from ..keys import expression_key, with_columns_renamed
 from ..matching import (
@@ -74,8 +74,8 @@ def _family(column: Column[Any], dialect: str) -> Hashable:
     name = affinity.__name__ if affinity is not None else type(column.type).__name__
     if name == "Float":
         return "Numeric"
-    if name == "Boolean" and dialect == "mysql":
-        return "Integer"  # MySQL/MariaDB store BOOLEAN as TINYINT(1)
+    if name == "Boolean" and database_named(dialect).stores_boolean_as_integer:
+        return "Integer"
     return name
 
 

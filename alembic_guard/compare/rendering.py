@@ -19,7 +19,7 @@ from alembic.operations import ops
 from alembic.util import PriorityDispatchResult
 from sqlalchemy.sql.elements import ClauseElement
 
-from ..dialects.base import escape_text_binds, named_dialect
+from ..sql_text import escape_text_binds, named_dialect
 
 
 def plain_render_ddl_sql_expr(impl: Any) -> Any:

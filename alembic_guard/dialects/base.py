@@ -9,13 +9,11 @@ subclasses :class:`Catalog` and :class:`Canonicalizer`; :func:`catalog_for` and
 from __future__ import annotations
 
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from alembic.operations import ops
 from sqlalchemy import Table, create_engine, inspect
@@ -24,6 +22,7 @@ from sqlalchemy.engine import Connection, Dialect
 from ..errors import ConnectionLost, GuardError
 from ..keys import referenced_relations
 from ..lost_connection import is_lost
+from ..sql_text import named_dialect
 from ..views import ViewIndex
 
 log = logging.getLogger("alembic_guard.dialects")
@@ -203,42 +202,6 @@ class Canonicalizer:
 
 SCRATCH = "alembic_guard_scratch_{}"
 SCRATCH_VIEW = "alembic_guard_scratch_view_{}"
-_TEXT_BIND = re.compile(r"(?<![:\w\\]):(\w+)(?!:)")
-
-
-def driver_sql(connection: Connection, statement: str) -> str:
-    """``statement`` made safe for ``exec_driver_sql``: format-style drivers read ``%``."""
-    if connection.dialect.paramstyle in ("format", "pyformat"):
-        return statement.replace("%", "%%")
-    return statement
-
-
-def named_dialect(dialect: Dialect) -> Dialect:
-    """A named-paramstyle twin of ``dialect``: its compiler writes ``%`` once, as the
-    database reads it (format-style drivers' compilers double it).  It copies what the
-    compilers read of a connected dialect: MariaDB-ness and the server version."""
-    return _named_twin(
-        cast(Any, type(dialect)),
-        bool(getattr(dialect, "is_mariadb", False)),
-        dialect.server_version_info,
-    )
-
-
-@lru_cache(maxsize=64)
-def _named_twin(
-    dialect_class: Any, is_mariadb: bool, server_version: tuple[Any, ...] | None
-) -> Dialect:
-    # cached: it is asked for every rendered expression and scratch statement of a run
-    plain = dialect_class(paramstyle="named")
-    if is_mariadb:
-        plain.is_mariadb = True
-    plain.server_version_info = server_version
-    return cast(Dialect, plain)
-
-
-def escape_text_binds(sql: str) -> str:
-    """``sql`` made safe for ``sqlalchemy.text()`` (and ``op.execute``): ``:name`` is a bind there."""
-    return _TEXT_BIND.sub(lambda m: "\\:" + m.group(1), sql)
 
 
 @contextmanager
@@ -405,8 +368,9 @@ class Database:
 
     #: the SQLAlchemy dialect names it answers for
     names: ClassVar[tuple[str, ...]] = ()
-    #: the safety rules' name for it (``Rule.dialects``; MariaDB is "mysql" there)
-    rule_name: ClassVar[str] = "default"
+    #: the safety rules' name for it (``Rule.dialects``; MariaDB is "mysql" there); ""
+    #: for a database without a module here (the rules see its SQLAlchemy name)
+    rule_name: ClassVar[str] = ""
     catalog: ClassVar[type[Catalog]] = Catalog
     canonicalizer: ClassVar[type[Canonicalizer]] = Canonicalizer
     view_ddl: ClassVar[type[ViewDDL]] = ViewDDL
@@ -429,10 +393,25 @@ class Database:
     probes_serial_sequences: ClassVar[bool] = False
     #: CAST(NULL AS <any column type>) works (MySQL's CAST knows a handful of types)
     casts_null_to_column_types: ClassVar[bool] = True
+    #: BOOLEAN is stored as an integer type (MySQL's and MariaDB's TINYINT(1))
+    stores_boolean_as_integer: ClassVar[bool] = False
+    #: how a column type change runs, for messages (", rewriting the table ...")
+    type_change_effect: ClassVar[str] = ""
+    #: the SQL function giving a string's length in characters
+    string_length_function: ClassVar[str] = "char_length"
+    #: a value longer than its column's declared length is refused (SQLite keeps it)
+    enforces_string_length: ClassVar[bool] = True
+    #: ``DELETE`` / ``UPDATE ... LIMIT n`` exists: such a statement is one batch
+    limits_dml: ClassVar[bool] = False
     #: what stands in for a bound parameter when raw SQL is parsed
     sql_placeholder: ClassVar[str] = "NULL"
     #: the parser for raw SQL: "pglast" (PostgreSQL's own) or "sqlglot"
     sql_parser: ClassVar[str] = "sqlglot"
+    #: estimated rows of each table of a schema (``:schema`` bound, NULL for the default
+    #: one), from the catalog's statistics; None: no statistics to read
+    row_estimates_sql: ClassVar[str | None] = None
+    #: Alembic's batch mode by default (``render_as_batch``): no ALTER for constraints
+    renders_as_batch: ClassVar[bool] = False
     #: ``rename_index_sql`` / ``rename_constraint_sql`` give SQL (else: drop and create)
     renames_indexes: ClassVar[bool] = False
     renames_constraints: ClassVar[bool] = False
@@ -448,6 +427,24 @@ class Database:
 
     def begin_read_only(self, connection: Connection) -> None:
         """Make the connection's open transaction read-only, where the database can."""
+
+    def column_query(
+        self, relation: str, schema: str | None, table: str, column: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A query for one column's (type as the database spells it, nullable) now;
+        ``relation`` is the table's quoted, qualified name.  None: no such catalog."""
+        return None
+
+    def drops_index_if_exists(self, dialect: Dialect) -> bool:
+        """``DROP INDEX IF EXISTS`` exists on this server."""
+        return True
+
+    @contextmanager
+    def bounded_reads(self, connection: Connection, timeout_ms: int) -> Iterator[None]:
+        """Inside the caller's savepoint, which is always rolled back: statements read
+        only where the database can enforce it, and each stops after ``timeout_ms``;
+        session settings are given back after."""
+        yield
 
     def rename_index_sql(
         self, preparer: Any, table: str, schema: str | None, old: str, new: str
@@ -472,7 +469,12 @@ _databases: dict[str, type[Database]] = {}
 def database_for(dialect: Dialect) -> Database:
     """What ``dialect``'s database does differently (the defaults for one the package
     has no module for)."""
-    return _databases.get(dialect.name, Database)()
+    return database_named(dialect.name)
+
+
+def database_named(name: str) -> Database:
+    """The same, by SQLAlchemy dialect name (or the rules' name for it)."""
+    return _databases.get(name, Database)()
 
 
 def catalog_for(connection: Connection) -> Catalog:

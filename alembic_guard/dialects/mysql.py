@@ -7,13 +7,15 @@ from __future__ import annotations
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import bindparam, text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from ..errors import GuardError
+from ..sql_text import driver_sql
 from .base import (
     SCRATCH,
     SCRATCH_VIEW,
@@ -26,7 +28,6 @@ from .base import (
     DbView,
     ScratchRequest,
     ViewRequest,
-    driver_sql,
     is_privilege_error,
     log,
     own_connection,
@@ -261,6 +262,43 @@ class MysqlDatabase(Database):
     indexes_foreign_keys = True
     unique_constraints_are_indexes = True
     casts_null_to_column_types = False
+    stores_boolean_as_integer = True
+    row_estimates_sql = (
+        "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
+        "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE())"
+    )
+
+    limits_dml = True
+    type_change_effect = ", copying the table"
+
+    def column_query(
+        self, relation: str, schema: str | None, table: str, column: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        return (
+            "SELECT COLUMN_TYPE, IS_NULLABLE = 'YES' FROM information_schema.COLUMNS "
+            "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) "
+            "AND TABLE_NAME = :table AND COLUMN_NAME = :column",
+            {"schema": schema, "table": table, "column": column},
+        )
+
+    def drops_index_if_exists(self, dialect: Dialect) -> bool:
+        return bool(getattr(dialect, "is_mariadb", False))  # MySQL has none
+
+    @contextmanager
+    def bounded_reads(self, connection: Connection, timeout_ms: int) -> Iterator[None]:
+        # MariaDB counts seconds in max_statement_time, MySQL milliseconds in
+        # max_execution_time; a session setting, given back after
+        mariadb = bool(getattr(connection.dialect, "is_mariadb", False))
+        variable = "max_statement_time" if mariadb else "max_execution_time"
+        limit = timeout_ms / 1000 if mariadb else timeout_ms
+        previous = connection.exec_driver_sql(f"SELECT @@{variable}").scalar()
+        connection.exec_driver_sql(f"SET SESSION {variable} = {limit}")
+        try:
+            yield
+        finally:
+            # a lost connection takes the session's setting with it (and must stay the error)
+            if previous is not None and not connection.invalidated and not connection.closed:
+                connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")
 
     renames_indexes = True
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from alembic.operations import ops
@@ -13,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from ..errors import GuardError
+from ..sql_text import driver_sql
 from ..views import ViewIndex
 from .base import (
     SCRATCH,
@@ -31,7 +33,6 @@ from .base import (
     ViewDDL,
     ViewPolicy,
     ViewRequest,
-    driver_sql,
     is_privilege_error,
     log,
     raise_if_lost,
@@ -359,9 +360,35 @@ class PostgresqlDatabase(Database):
     probes_serial_sequences = True
     sql_placeholder = "$1"  # pglast reads $n parameters
     sql_parser = "pglast"
+    type_change_effect = ", rewriting the table under an ACCESS EXCLUSIVE lock"
+
+    row_estimates_sql = (
+        "SELECT c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname = coalesce(:schema, current_schema())"
+    )
+
+    def column_query(
+        self, relation: str, schema: str | None, table: str, column: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        return (
+            "SELECT format_type(a.atttypid, a.atttypmod), NOT a.attnotnull "
+            "FROM pg_catalog.pg_attribute a "
+            "WHERE a.attrelid = to_regclass(:rel) AND a.attname = :column "
+            "AND a.attnum > 0 AND NOT a.attisdropped",
+            {"rel": relation, "column": column},
+        )
 
     def begin_read_only(self, connection: Connection) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    @contextmanager
+    def bounded_reads(self, connection: Connection, timeout_ms: int) -> Iterator[None]:
+        # both reverted with the caller's savepoint; read-only stops a pasted expression
+        # (a CHECK condition) from calling nextval() or any other write
+        connection.exec_driver_sql("SET LOCAL transaction_read_only = on")
+        connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms)}")
+        yield
 
     renames_indexes = True
     renames_constraints = True

@@ -4,7 +4,9 @@ verifier for view SQL (SQLite keeps CHECK and view text as written)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
 
 from alembic.operations import ops
 from sqlalchemy.engine import Connection
@@ -148,3 +150,27 @@ class SqliteDatabase(Database):
     view_policy = SqliteViewPolicy
     alters_in_place = False
     names_unnamed_checks = False
+    renders_as_batch = True  # SQLite cannot ALTER constraints or most of a column
+    string_length_function = "length"
+    enforces_string_length = False
+
+    def column_query(
+        self, relation: str, schema: str | None, table: str, column: str
+    ) -> tuple[str, dict[str, Any]] | None:
+        source = "pragma_table_info(:table, :schema)" if schema else "pragma_table_info(:table)"
+        return (
+            f'SELECT type, "notnull" = 0 FROM {source} WHERE name = :column',
+            {"table": table, "schema": schema, "column": column},
+        )
+
+    @contextmanager
+    def bounded_reads(self, connection: Connection, timeout_ms: int) -> Iterator[None]:
+        # a connection setting, not transactional: given back after
+        query_only = not connection.exec_driver_sql("PRAGMA query_only").scalar()
+        if query_only:
+            connection.exec_driver_sql("PRAGMA query_only = 1")
+        try:
+            yield
+        finally:
+            if query_only and not connection.invalidated and not connection.closed:
+                connection.exec_driver_sql("PRAGMA query_only = 0")

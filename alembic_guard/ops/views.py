@@ -18,7 +18,8 @@ from alembic.operations import Operations, ops
 from sqlalchemy import text
 
 from ..dialects import database_for
-from ..dialects.base import ViewDDL, escape_text_binds
+from ..dialects.base import ViewDDL
+from ..sql_text import escape_text_binds
 from ..views import ViewIndex
 from .renames import DropIndexExactlyOp
 

@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from ..dialects.base import escape_text_binds, named_dialect
+from ..dialects import Database, database_for, database_named
 from ..lost_connection import is_lost
+from ..sql_text import escape_text_binds, named_dialect
 
 #: statement timeout for the guard's own data checks
 DATA_CHECK_TIMEOUT_MS = 5000
@@ -56,6 +57,11 @@ class RuleContext:
     #: (revision, schema, view) created by some operation of that revision: a drop of such a
     #: view is a re-creation (a changed definition, a column change under it), not a loss
     recreated_views: set[tuple[str, str | None, str]] = field(default_factory=set)
+
+    @property
+    def database(self) -> Database:
+        """What the target database does differently (by the rules' name for it)."""
+        return database_named(self.dialect)
 
     def schema_key(self, schema: str | None) -> str | None:
         return None if schema == self.default_schema else schema
@@ -99,18 +105,8 @@ class RuleContext:
 
     def _read_row_estimates(self, schema: str | None) -> dict[str, int]:
         assert self.connection is not None
-        if self.dialect == "postgresql":
-            query = (
-                "SELECT c.relname, c.reltuples::bigint FROM pg_catalog.pg_class c "
-                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE c.relkind IN ('r', 'p') AND n.nspname = coalesce(:schema, current_schema())"
-            )
-        elif self.dialect == "mysql":
-            query = (
-                "SELECT TABLE_NAME, TABLE_ROWS FROM information_schema.TABLES "
-                "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE())"
-            )
-        else:
+        query = database_for(self.connection.dialect).row_estimates_sql
+        if query is None:
             return {}
         rows = self.rows(query, {"schema": schema})
         return {str(name): int(count) for name, count in rows or () if count is not None}
@@ -160,35 +156,9 @@ def read_only(connection: Connection) -> Iterator[None]:
     """A savepoint (or transaction) that is always rolled back, read-only where the
     database can make it so, with the data checks' statement timeout."""
     savepoint = connection.begin_nested() if connection.in_transaction() else connection.begin()
-    name = connection.dialect.name
-    mysql = name in ("mysql", "mariadb")
-    mariadb = mysql and getattr(connection.dialect, "is_mariadb", False)
-    # MariaDB counts seconds in max_statement_time, MySQL milliseconds in max_execution_time
-    variable = "max_statement_time" if mariadb else "max_execution_time"
-    limit = DATA_CHECK_TIMEOUT_MS / 1000 if mariadb else DATA_CHECK_TIMEOUT_MS
-    previous = None
-    query_only = False
     try:
-        if name == "postgresql":
-            # both reverted with the savepoint; read-only stops a pasted expression
-            # (a CHECK condition) from calling nextval() or any other write
-            connection.exec_driver_sql("SET LOCAL transaction_read_only = on")
-            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {DATA_CHECK_TIMEOUT_MS}")
-        elif mysql:
-            previous = connection.exec_driver_sql(f"SELECT @@{variable}").scalar()
-            connection.exec_driver_sql(f"SET SESSION {variable} = {limit}")
-        elif name == "sqlite":
-            # a connection setting, not transactional: given back below
-            query_only = not connection.exec_driver_sql("PRAGMA query_only").scalar()
-            if query_only:
-                connection.exec_driver_sql("PRAGMA query_only = 1")
-        yield
+        with database_for(connection.dialect).bounded_reads(connection, DATA_CHECK_TIMEOUT_MS):
+            yield
     finally:
         if savepoint.is_active:
             savepoint.rollback()
-        # a lost connection takes the session's setting with it (and must stay the error)
-        if not connection.invalidated and not connection.closed:
-            if mysql and previous is not None:
-                connection.exec_driver_sql(f"SET SESSION {variable} = {previous}")
-            elif query_only:
-                connection.exec_driver_sql("PRAGMA query_only = 0")

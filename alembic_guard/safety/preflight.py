@@ -11,7 +11,7 @@ from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 
 from ..config import GuardSettings
-from ..dialects import database_for
+from ..dialects import database_for, database_named
 from ..errors import PreflightError
 from ..lost_connection import is_lost
 from .allowing import revision_allowances
@@ -65,7 +65,7 @@ _VALIDATE = re.compile(r"\bVALIDATE\s+CONSTRAINT\s+(\"[^\"]+\"|\w+)", re.I)
 
 def rule_dialect(name: str) -> str:
     """The rules' name for a dialect: SQLAlchemy calls MariaDB "mariadb" for mariadb:// URLs."""
-    return "mysql" if name == "mariadb" else name
+    return database_named(name).rule_name or name
 
 
 def _remember(op: ops.MigrateOperation, context: RuleContext) -> None:

@@ -36,8 +36,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from alembic_guard.compare.renames import detect_renames
 from alembic_guard.config import SETTINGS_OPTION, GuardSettings
-from alembic_guard.dialects.base import driver_sql
 from alembic_guard.ops.renames import RenameColumnOp, RenameTableOp
+from alembic_guard.sql_text import driver_sql
 from alembic_guard.views import View
 from alembic_guard.wiring import guard_options
 from tests.helpers.grammar import (

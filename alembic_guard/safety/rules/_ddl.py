@@ -187,29 +187,10 @@ def current_column(
     """The column in the database now; None offline or when it is not there."""
     if context.connection is None:
         return None
-    if context.dialect == "postgresql":
-        rows = context.rows(
-            "SELECT format_type(a.atttypid, a.atttypmod), NOT a.attnotnull "
-            "FROM pg_catalog.pg_attribute a "
-            "WHERE a.attrelid = to_regclass(:rel) AND a.attname = :column "
-            "AND a.attnum > 0 AND NOT a.attisdropped",
-            {"rel": context.identifier(schema, table), "column": column},
-        )
-    elif is_mysql(context):
-        rows = context.rows(
-            "SELECT COLUMN_TYPE, IS_NULLABLE = 'YES' FROM information_schema.COLUMNS "
-            "WHERE TABLE_SCHEMA = coalesce(:schema, DATABASE()) "
-            "AND TABLE_NAME = :table AND COLUMN_NAME = :column",
-            {"schema": schema, "table": table, "column": column},
-        )
-    elif context.dialect == "sqlite":
-        source = "pragma_table_info(:table, :schema)" if schema else "pragma_table_info(:table)"
-        rows = context.rows(
-            f'SELECT type, "notnull" = 0 FROM {source} WHERE name = :column',
-            {"table": table, "schema": schema, "column": column},
-        )
-    else:
+    query = context.database.column_query(context.identifier(schema, table), schema, table, column)
+    if query is None:
         return None
+    rows = context.rows(*query)
     if not rows:
         return None
     kind, nullable = rows[0]

@@ -45,7 +45,7 @@ _VERBS = {
 
 def _batched(statement: Statement, context: RuleContext) -> bool:
     """MySQL/MariaDB ``DELETE``/``UPDATE ... LIMIT n``: one batch, not every row."""
-    if context.dialect not in ("mysql", "mariadb"):
+    if not context.database.limits_dml:
         return False
     try:
         tree = sqlglot.parse_one(statement.text, read="mysql")

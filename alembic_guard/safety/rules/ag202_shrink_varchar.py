@@ -38,7 +38,7 @@ from ._ddl import is_mysql, lock_severity, old_type, string_shrink, type_sig
 def _too_long(context: RuleContext, op: ops.AlterColumnOp, length: int) -> int | None:
     if context.connection is None:
         return None
-    function = "length" if context.dialect == "sqlite" else "char_length"
+    function = context.database.string_length_function
     return context.scalar(
         f"SELECT count(*) FROM {context.quote(op.schema, op.table_name)} "
         f"WHERE {function}({context.quote(None, op.column_name)}) > {int(length)}"
@@ -55,17 +55,16 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     if new is None or old is None or new.length is None or not string_shrink(old, new):
         return
     message = f"shrinks {op.table_name}.{op.column_name} from {old.text} to {new.text}"
-    if context.dialect == "sqlite":
+    enforced = context.database.enforces_string_length
+    if not enforced:
         if record.in_batch:
             message += ": recreates the table (batch mode)"
         message += " (SQLite does not enforce it: longer values stay as they are)"
-    elif context.dialect == "postgresql":
-        message += ", rewriting the table under an ACCESS EXCLUSIVE lock"
-    elif is_mysql(context):
-        message += ", copying the table"
+    else:
+        message += context.database.type_change_effect
     too_long = _too_long(context, op, new.length)
     severity: Severity | None
-    if context.dialect == "sqlite":
+    if not enforced:
         severity = Severity.WARNING
     elif too_long:
         severity = None  # a failure is an error on a table of any size
@@ -75,10 +74,10 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
         consequence = (
             "this would fail" if not is_mysql(context) else "strict mode fails, else they are cut"
         )
-        if context.dialect == "sqlite":
+        if not enforced:
             consequence = "they would no longer match the declared type"
         message += f"; {too_long} values would not fit: {consequence}"
-    elif too_long == 0 and context.dialect != "sqlite":
+    elif too_long == 0 and enforced:
         message += "; no value is longer now, but the running release may still write longer ones"
     yield Problem(message, severity=severity)
 
