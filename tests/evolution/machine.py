@@ -10,6 +10,7 @@ runs on a database of its own."""
 from __future__ import annotations
 
 import shutil
+import traceback
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -266,5 +267,11 @@ def run_sequence(server: Server, data: Any, steps: int) -> list[str]:
                 STATS["steps with a second schema"] += any(t.other for t in schema.tables.values())
             STATS["long sequences"] += steps >= 6
             return evolution.history
+        except AssertionError:
+            raise
+        except Exception as error:
+            # anything else (the harness's or the guard's own error): with the steps
+            evolution.fail(f"{type(error).__name__}: {error}", traceback.format_exc())
+            raise
         finally:
             evolution.close()
