@@ -10,8 +10,8 @@ runs on a database of its own."""
 from __future__ import annotations
 
 import shutil
-import traceback
 import tempfile
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
