@@ -326,17 +326,14 @@ def change_view(schema: Schema, choose: Chooser, dialect: str) -> str | None:
         new = _subset(choose, columns)
         if new == view.cols:
             return None
-        # readers keep reading the view's first columns only where they still exist
-        width = len(new)
-        for reader_id in schema.readers_of_view(view.id):
-            reader = schema.views[reader_id]
-            reader.cols = [i for i in reader.cols if i < width] or [0]
         if view.indexed and new[:1] != view.cols[:1]:
             view.indexed = False
         view.cols = new
     else:
         width = len(schema.view_columns(schema.views[view.source[1]]))
         view.cols = _subset(choose, list(range(width)))
+    # its readers (a view reading a view that reads it ...) follow, as a user edits them
+    schema.fit_readers(view)
     return f"change view {view.name}: {schema.view_sql(view)}"
 
 

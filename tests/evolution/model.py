@@ -207,6 +207,16 @@ class Schema:
             self.drop_view(reader)
         self.views.pop(view_id, None)
 
+    def fit_readers(self, view: ViewSpec) -> None:
+        """After the view's columns changed: its readers keep reading its columns only
+        where they still exist (the user edits them in the same change), and so on down
+        through the readers' readers."""
+        width = len(self.view_columns(view))
+        for reader_id in self.readers_of_view(view.id):
+            reader = self.views[reader_id]
+            reader.cols = [i for i in reader.cols if i < width] or [0]
+            self.fit_readers(reader)
+
     def views_of_table(self, table_id: int) -> list[int]:
         return [v.id for v in self.views.values() if v.source == ("table", table_id)]
 
