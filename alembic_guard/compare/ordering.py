@@ -25,18 +25,24 @@ from ..ops.notes import IndexTakenOverOp, add_note
 from ..ops.renames import DropIndexExactlyOp
 
 
+def dropped_foreign_keys(
+    container: ops.ModifyTableOps,
+) -> list[tuple[ops.DropConstraintOp, ops.CreateForeignKeyOp]]:
+    """The container's foreign key drops, each with the create that restores it."""
+    return [
+        (op, op._reverse)
+        for op in container.ops
+        if isinstance(op, ops.DropConstraintOp) and isinstance(op._reverse, ops.CreateForeignKeyOp)
+    ]
+
+
 def _drops_foreign_key_into(
     container: ops.ModifyTableOps, dropped: set[tuple[str | None, str]]
 ) -> bool:
-    for op in container.ops:
-        restore = getattr(op, "_reverse", None)
-        if (
-            isinstance(op, ops.DropConstraintOp)
-            and isinstance(restore, ops.CreateForeignKeyOp)
-            and (restore.kw.get("referent_schema"), restore.referent_table) in dropped
-        ):
-            return True
-    return False
+    return any(
+        (restore.kw.get("referent_schema"), restore.referent_table) in dropped
+        for _, restore in dropped_foreign_keys(container)
+    )
 
 
 def drop_tables_after_their_foreign_keys(
@@ -89,18 +95,15 @@ def drop_foreign_key_indexes(
         (table.schema, table.name): {str(index.name) for index in table.indexes}
         for table in _model_tables(autogen_context)
     }
+    reflection = _BulkKeys(inspector)
     for container in upgrade_ops.ops:
         if not isinstance(container, ops.ModifyTableOps):
             continue
         key = (container.schema, container.table_name)
         if key in dropped_tables or key in created:
             continue
-        fk_drops = [
-            op
-            for op in container.ops
-            if isinstance(op, ops.DropConstraintOp)
-            and isinstance(op._reverse, ops.CreateForeignKeyOp)
-            and op.constraint_name
+        fk_drops: list[ops.MigrateOperation] = [
+            drop for drop, _ in dropped_foreign_keys(container) if drop.constraint_name
         ]
         index_creates = [op for op in container.ops if isinstance(op, _COVERING)]
         if not fk_drops and not index_creates:
@@ -109,15 +112,11 @@ def drop_foreign_key_indexes(
         # first (1553); the downgrade, reversed, then creates the index before the key
         container.ops = fk_drops + [op for op in container.ops if op not in fk_drops]
         gone = {op.column_name for op in container.ops if isinstance(op, ops.DropColumnOp)}
-        reflected = {
-            str(index["name"]): index
-            for index in inspector.get_indexes(
-                in_database.get(key, container.table_name), schema=container.schema
-            )
-        }
-        implicit = _implicit_indexes(
-            inspector, in_database.get(key, container.table_name), container.schema, reflected
+        indexes, foreign_keys = reflection.of(
+            container.schema, in_database.get(key, container.table_name)
         )
+        reflected = {str(index["name"]): index for index in indexes}
+        implicit = _implicit_indexes(foreign_keys, reflected)
         arranged: list[ops.MigrateOperation] = []
         for op in container.ops:
             arranged.append(op)
@@ -129,7 +128,7 @@ def drop_foreign_key_indexes(
                     ):
                         arranged.append(_taken_over(name, container, fk_columns, dialect))
                 continue
-            if op not in fk_drops:
+            if op not in fk_drops or not isinstance(op, ops.DropConstraintOp):
                 continue
             name = str(op.constraint_name)
             index = reflected.get(name)
@@ -180,13 +179,29 @@ def _taken_over(
     return IndexTakenOverOp(name, container.table_name, columns, schema=container.schema)
 
 
-def _implicit_indexes(
-    inspector: Any, table: str, schema: str | None, reflected: dict[str, Any]
-) -> dict[str, list[str]]:
+class _BulkKeys:
+    """A schema's indexes and foreign keys, read in one reflection per schema (and only
+    for a schema where a container needs them)."""
+
+    def __init__(self, inspector: Any) -> None:
+        self.inspector = inspector
+        self.by_schema: dict[str | None, tuple[dict[Any, Any], dict[Any, Any]]] = {}
+
+    def of(self, schema: str | None, table: str) -> tuple[list[Any], list[Any]]:
+        if schema not in self.by_schema:
+            self.by_schema[schema] = (
+                self.inspector.get_multi_indexes(schema=schema),
+                self.inspector.get_multi_foreign_keys(schema=schema),
+            )
+        indexes, foreign_keys = self.by_schema[schema]
+        return list(indexes.get((schema, table), [])), list(foreign_keys.get((schema, table), []))
+
+
+def _implicit_indexes(foreign_keys: list[Any], reflected: dict[str, Any]) -> dict[str, list[str]]:
     """name -> columns of the indexes the database made for the table's foreign keys (as
     Alembic's MySQL comparison tells them: named after the foreign key or its column)."""
     found: dict[str, list[str]] = {}
-    for fk in inspector.get_foreign_keys(table, schema=schema):
+    for fk in foreign_keys:
         columns = list(fk["constrained_columns"])
         for name in (fk.get("name"), columns[0] if columns else None):
             index = reflected.get(str(name)) if name else None

@@ -63,6 +63,7 @@ from ..ops.renames import (
     RenameIndexOp,
     RenameTableOp,
 )
+from .ordering import dropped_foreign_keys
 
 RENAMED_FROM = "renamed_from"
 
@@ -905,19 +906,15 @@ def _follow_renamed_referents(
         if not isinstance(container, ops.ModifyTableOps):
             continue
         restores = {
-            id(op): op._reverse
-            for op in container.ops
-            if isinstance(op, ops.DropConstraintOp)
-            and isinstance(op._reverse, ops.CreateForeignKeyOp)
-            and renamed(op._reverse)[1:]
-            != (op._reverse.referent_table, tuple(op._reverse.remote_cols))
+            id(drop): restore
+            for drop, restore in dropped_foreign_keys(container)
+            if renamed(restore)[1:] != (restore.referent_table, tuple(restore.remote_cols))
         }
         if not restores:
             continue
         creates = [op for op in container.ops if isinstance(op, ops.CreateForeignKeyOp)]
         left_out: set[int] = set()
         for drop_id, restore in restores.items():
-            assert isinstance(restore, ops.CreateForeignKeyOp)
             target = renamed(restore)
             twin = next(
                 (
