@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from tests.evolution.changes import CHANGES, starting_schema
 from tests.evolution.model import Schema, Table
 from tests.helpers import snapshot
+from tests.helpers.databases import scratch_database
 from tests.helpers.project import AlembicProject
 from tests.helpers.schemas import include_schemas, schema_checks
 
@@ -67,32 +68,16 @@ def fresh_database(server: Server) -> Iterator[Database]:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return
-    admin_url = sa.make_url(server.url)
-    admin = sa.create_engine(admin_url, poolclass=sa.pool.NullPool, isolation_level="AUTOCOMMIT")
-    quote = admin.dialect.identifier_preparer.quote
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    other = "extra" if server.dialect == "postgresql" else f"{name}_x"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
-        if server.dialect != "postgresql":
-            connection.exec_driver_sql(f"CREATE DATABASE {quote(other)}")
     if server.dialect == "postgresql":
-        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
-        with engine.begin() as connection:
-            connection.exec_driver_sql(f"CREATE SCHEMA {quote(other)}")
-        engine.dispose()
-    try:
-        yield Database(url, other, {})
-    finally:
-        with admin.connect() as connection:
-            if server.dialect == "postgresql":
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
-            else:
-                # the default database's foreign keys may point into the second one
-                connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}")
-                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(other)}")
-        admin.dispose()
+        with scratch_database(server.url, name) as url:
+            engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+            with engine.begin() as connection:
+                connection.exec_driver_sql("CREATE SCHEMA extra")
+            engine.dispose()
+            yield Database(url, "extra", {})
+        return
+    with scratch_database(server.url, name) as url, scratch_database(server.url, f"{name}_x"):
+        yield Database(url, f"{name}_x", {})
 
 
 class HypothesisChooser:

@@ -9,8 +9,11 @@ CI                        "true": an unreachable database fails the test instead
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+import sqlalchemy as sa
 
 DIALECTS = ("postgresql", "mariadb", "sqlite")
 
@@ -28,3 +31,27 @@ def unavailable(what: str, error: BaseException) -> None:
 
 def mysql_server_url() -> str:
     return os.environ.get("ALEMBIC_GUARD_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306")
+
+
+@contextmanager
+def scratch_database(server_url: str, name: str) -> Iterator[str]:
+    """A new empty database ``name`` on the PostgreSQL or MariaDB/MySQL server of
+    ``server_url`` (the URL of any database there, or of none); yields its URL and
+    drops it afterwards, whatever it then holds (PostgreSQL: its sessions too; MariaDB:
+    other databases' foreign keys into it too)."""
+    url = sa.make_url(server_url)
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    quote = admin.dialect.identifier_preparer.quote
+    postgresql = admin.dialect.name == "postgresql"
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            if postgresql:
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)} WITH (FORCE)")
+            else:
+                connection.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+                connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}")
+        admin.dispose()

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table
 
 from alembic_guard.views import View
-from tests.helpers.databases import mysql_server_url
+from tests.helpers.databases import mysql_server_url, scratch_database
 from tests.helpers.snapshot import schema_objects, views
 
 #: names every dialect stores: case, spaces, quotes, dots, reserved words, non-ASCII,
@@ -203,22 +203,6 @@ def second_database(dialect: Any, tmp_path: Path) -> Iterator[str]:
     if dialect.name == "sqlite":
         yield f"sqlite:///{tmp_path / 'second.db'}"
         return
-    name = f"ag_second_{uuid.uuid4().hex[:8]}"
-    if dialect.name == "postgresql":
-        url = sa.make_url(dialect.url)
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-        other = url.set(database=name).render_as_string(hide_password=False)
-        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    else:
-        server = mysql_server_url()
-        admin = sa.create_engine(server, poolclass=sa.pool.NullPool)
-        other = f"{server.rstrip('/')}/{name}"
-        drop = f"DROP DATABASE IF EXISTS {name}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield other
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(drop)
-        admin.dispose()
+    server = dialect.url if dialect.name == "postgresql" else mysql_server_url()
+    with scratch_database(server, f"ag_second_{uuid.uuid4().hex[:8]}") as url:
+        yield url

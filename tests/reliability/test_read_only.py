@@ -23,6 +23,7 @@ from alembic_guard.errors import UpgradeBlocked
 from alembic_guard.views import View
 from tests.compare.test_checks_behaviour import read_only_url
 from tests.helpers import catalog_state
+from tests.helpers.databases import scratch_database
 from tests.helpers.project import AlembicProject
 
 #: (dialect, how it is made read-only)
@@ -157,21 +158,8 @@ def other_database(dialect) -> Iterator[str]:
         path = catalog_state.sqlite_path(dialect.url)
         yield f"sqlite:///{path.with_name('other.db')}"
         return
-    url = sa.make_url(dialect.url)
-    name = f"{url.database}_other"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
-    quote = admin.dialect.identifier_preparer.quote
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"CREATE DATABASE {quote(name)}")
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        drop = f"DROP DATABASE {quote(name)}"
-        with admin.connect() as connection:
-            connection.exec_driver_sql(
-                drop + " WITH (FORCE)" if dialect.name == "postgresql" else drop
-            )
-        admin.dispose()
+    with scratch_database(dialect.url, f"{sa.make_url(dialect.url).database}_other") as url:
+        yield url
 
 
 def diff(*args: str) -> tuple[int, str]:
