@@ -19,6 +19,7 @@ from alembic.operations import ops
 from sqlalchemy import Table, create_engine, inspect
 from sqlalchemy.engine import Connection, Dialect
 
+from ..column_types import TypeSig
 from ..errors import ConnectionLost, GuardError
 from ..keys import referenced_relations
 from ..lost_connection import is_lost
@@ -397,6 +398,8 @@ class Database:
     stores_boolean_as_integer: ClassVar[bool] = False
     #: how a column type change runs, for messages (", rewriting the table ...")
     type_change_effect: ClassVar[str] = ""
+    #: CREATE INDEX CONCURRENTLY builds an index without blocking writes
+    builds_indexes_concurrently: ClassVar[bool] = False
     #: the SQL function giving a string's length in characters
     string_length_function: ClassVar[str] = "char_length"
     #: a value longer than its column's declared length is refused (SQLite keeps it)
@@ -434,6 +437,34 @@ class Database:
         """A query for one column's (type as the database spells it, nullable) now;
         ``relation`` is the table's quoted, qualified name.  None: no such catalog."""
         return None
+
+    def changes_type_in_place(
+        self,
+        old: TypeSig,
+        new: TypeSig,
+        server_version: tuple[int, ...] | None,
+        *,
+        mariadb: bool = False,
+    ) -> bool:
+        """``ALTER COLUMN ... TYPE`` from ``old`` to ``new`` touches only the catalog:
+        no rewrite, no copy of the table (AG201)."""
+        return False
+
+    def set_not_null_uses_checks(self, server_version: tuple[int, ...] | None) -> bool:
+        """SET NOT NULL skips its scan when a validated CHECK (col IS NOT NULL) exists."""
+        return False
+
+    def not_null_check_query(self, relation: str, column: str) -> tuple[str, dict[str, Any]] | None:
+        """A query counting the table's validated CHECKs (col IS NOT NULL); None: none."""
+        return None
+
+    def volatile_functions_query(self, names: list[str]) -> tuple[str, dict[str, Any]] | None:
+        """A query for which of ``names`` the database knows as volatile functions."""
+        return None
+
+    def rewrites_for_any_default(self, server_version: tuple[int, ...] | None) -> bool:
+        """Adding a column with any default rewrites every row (PostgreSQL before 11)."""
+        return False
 
     def drops_index_if_exists(self, dialect: Dialect) -> bool:
         """``DROP INDEX IF EXISTS`` exists on this server."""

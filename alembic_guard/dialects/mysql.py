@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection, Dialect
 
+from ..column_types import TypeSig
 from ..errors import GuardError
 from ..sql_text import driver_sql
 from .base import (
@@ -280,6 +281,26 @@ class MysqlDatabase(Database):
             "AND TABLE_NAME = :table AND COLUMN_NAME = :column",
             {"schema": schema, "table": table, "column": column},
         )
+
+    def changes_type_in_place(
+        self,
+        old: TypeSig,
+        new: TypeSig,
+        server_version: tuple[int, ...] | None,
+        *,
+        mariadb: bool = False,
+    ) -> bool:
+        if old.name == "enum" and new.name == "enum":
+            return True  # AG214 judges enum changes
+        # a longer varchar that needs no copy
+        if old.name != "varchar" or new.name != "varchar" or old.length is None:
+            return False
+        if new.length is None or new.length < old.length:
+            return False
+        if mariadb and (server_version is None or server_version >= (10, 4)):
+            return True
+        # the length prefix is 1 byte below 256 bytes, 2 from there: crossing it copies
+        return (old.length * 4 < 256) == (new.length * 4 < 256)
 
     def drops_index_if_exists(self, dialect: Dialect) -> bool:
         return bool(getattr(dialect, "is_mariadb", False))  # MySQL has none

@@ -13,6 +13,7 @@ from alembic.operations import ops
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from ..column_types import TypeSig
 from ..errors import GuardError
 from ..sql_text import driver_sql
 from ..views import ViewIndex
@@ -378,6 +379,53 @@ class PostgresqlDatabase(Database):
             "AND a.attnum > 0 AND NOT a.attisdropped",
             {"rel": relation, "column": column},
         )
+
+    builds_indexes_concurrently = True
+
+    def changes_type_in_place(
+        self,
+        old: TypeSig,
+        new: TypeSig,
+        server_version: tuple[int, ...] | None,
+        *,
+        mariadb: bool = False,
+    ) -> bool:
+        # binary-coercible changes: see AG201's docstring for the list
+        if old.name == "varchar" and new.name in ("varchar", "text"):
+            return new.length is None or (old.length is not None and new.length >= old.length)
+        if old.name == "text" and new.name == "varchar":
+            return new.length is None
+        if old.name == "numeric" and new.name == "numeric":
+            if new.length is None:
+                return True
+            return (
+                old.length is not None
+                and new.length >= old.length
+                and (new.scale or 0) == (old.scale or 0)
+            )
+        return False
+
+    def set_not_null_uses_checks(self, server_version: tuple[int, ...] | None) -> bool:
+        return server_version is not None and server_version >= (12,)
+
+    def not_null_check_query(self, relation: str, column: str) -> tuple[str, dict[str, Any]] | None:
+        return (
+            "SELECT count(*) FROM pg_catalog.pg_constraint c "
+            "WHERE c.conrelid = to_regclass(:rel) AND c.contype = 'c' AND c.convalidated "
+            "AND lower(regexp_replace(pg_get_constraintdef(c.oid), '[()\\s\"]', '', 'g')) = :want",
+            {"rel": relation, "want": f"check{column.lower()}isnotnull"},
+        )
+
+    def volatile_functions_query(self, names: list[str]) -> tuple[str, dict[str, Any]] | None:
+        return (
+            "SELECT DISTINCT proname FROM pg_catalog.pg_proc "
+            "WHERE provolatile = 'v' AND proname = ANY(:names)",
+            {"names": names},
+        )
+
+    def rewrites_for_any_default(self, server_version: tuple[int, ...] | None) -> bool:
+        # PostgreSQL 11 stores a constant default in the catalog instead of every row
+        return server_version is not None and server_version < (11,)
 
     def begin_read_only(self, connection: Connection) -> None:
         connection.exec_driver_sql("SET TRANSACTION READ ONLY")

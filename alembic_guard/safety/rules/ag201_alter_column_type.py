@@ -34,11 +34,11 @@ from collections.abc import Iterator
 
 from alembic.operations import ops
 
+from ...column_types import TypeSig
 from ..context import RuleContext
 from ..recording import RecordedOp
 from . import Problem, Severity, define
 from ._ddl import (
-    TypeSig,
     is_mariadb,
     is_mysql,
     lock_severity,
@@ -46,35 +46,6 @@ from ._ddl import (
     string_shrink,
     type_sig,
 )
-
-
-def _pg_binary_compatible(old: TypeSig, new: TypeSig) -> bool:
-    """PostgreSQL changes that only touch the catalog (see the table in the docstring)."""
-    if old.name == "varchar" and new.name in ("varchar", "text"):
-        return new.length is None or (old.length is not None and new.length >= old.length)
-    if old.name == "text" and new.name == "varchar":
-        return new.length is None
-    if old.name == "numeric" and new.name == "numeric":
-        if new.length is None:
-            return True
-        return (
-            old.length is not None
-            and new.length >= old.length
-            and (new.scale or 0) == (old.scale or 0)
-        )
-    return False
-
-
-def _mysql_in_place(old: TypeSig, new: TypeSig, mariadb: bool, context: RuleContext) -> bool:
-    """MariaDB/MySQL: a longer varchar that needs no copy."""
-    if old.name != "varchar" or new.name != "varchar" or old.length is None:
-        return False
-    if new.length is None or new.length < old.length:
-        return False
-    if mariadb and (context.server_version is None or context.version_at_least(10, 4)):
-        return True
-    # the length prefix is 1 byte below 256 bytes, 2 from there: crossing it copies
-    return (old.length * 4 < 256) == (new.length * 4 < 256)
 
 
 def _same(old: TypeSig, new: TypeSig) -> bool:
@@ -97,13 +68,10 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     if new is not None and old is not None:
         if _same(old, new) or string_shrink(old, new):
             return
-        if context.dialect == "postgresql" and _pg_binary_compatible(old, new):
+        if context.database.changes_type_in_place(
+            old, new, context.server_version, mariadb=is_mariadb(context)
+        ):
             return
-        if is_mysql(context):
-            if old.name == "enum" and new.name == "enum":
-                return
-            if _mysql_in_place(old, new, is_mariadb(context), context):
-                return
     column = f"{op.table_name}.{op.column_name}"
     change = (
         f"from {old.text} to {new.text}"

@@ -40,20 +40,13 @@ from ._ddl import current_column, is_mysql, lock_severity
 
 def _validated_not_null_check(context: RuleContext, op: ops.AlterColumnOp) -> bool:
     """PostgreSQL >= 12: a validated CHECK (col IS NOT NULL) that SET NOT NULL can use."""
-    if context.dialect != "postgresql" or context.connection is None:
+    database = context.database
+    if context.connection is None or not database.set_not_null_uses_checks(context.server_version):
         return False
-    if not context.version_at_least(12):
-        return False
-    found = context.scalar(
-        "SELECT count(*) FROM pg_catalog.pg_constraint c "
-        "WHERE c.conrelid = to_regclass(:rel) AND c.contype = 'c' AND c.convalidated "
-        "AND lower(regexp_replace(pg_get_constraintdef(c.oid), '[()\\s\"]', '', 'g')) = :want",
-        {
-            "rel": context.identifier(op.schema, op.table_name),
-            "want": f"check{op.column_name.lower()}isnotnull",
-        },
+    query = database.not_null_check_query(
+        context.identifier(op.schema, op.table_name), op.column_name
     )
-    return bool(found)
+    return query is not None and bool(context.scalar(*query))
 
 
 def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
@@ -67,8 +60,7 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     # PostgreSQL >= 12 uses a validated CHECK (col IS NOT NULL) from earlier in this upgrade
     checked = (context.schema_key(op.schema), op.table_name, op.column_name)
     if (
-        context.dialect == "postgresql"
-        and context.version_at_least(12)
+        context.database.set_not_null_uses_checks(context.server_version)
         and checked in context.not_null_checks
     ):
         return

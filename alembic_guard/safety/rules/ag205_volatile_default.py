@@ -90,12 +90,9 @@ def _volatile_calls(sql: str, context: RuleContext) -> list[str]:
     names = sorted({name.lower() for name in _CALL.findall(sql)})
     if not names:
         return []
-    if context.dialect == "postgresql" and context.connection is not None:
-        rows = context.rows(
-            "SELECT DISTINCT proname FROM pg_catalog.pg_proc "
-            "WHERE provolatile = 'v' AND proname = ANY(:names)",
-            {"names": names},
-        )
+    query = context.database.volatile_functions_query(names)
+    if query is not None and context.connection is not None:
+        rows = context.rows(*query)
         if rows is not None:
             return sorted({str(row[0]) for row in rows} | (set(names) & VOLATILE))
     return [name for name in names if name in VOLATILE]
@@ -126,8 +123,10 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
             severity=severity,
         )
         return
-    old_postgresql = context.server_version is not None and not context.version_at_least(11)
-    if context.dialect == "postgresql" and old_postgresql and column.server_default is not None:
+    if (
+        context.database.rewrites_for_any_default(context.server_version)
+        and column.server_default is not None
+    ):
         version = ".".join(str(part) for part in (context.server_version or ())[:2])
         yield Problem(
             f"adds {where} with a default on PostgreSQL {version}: before 11 any default "

@@ -124,7 +124,7 @@ def check(record: RecordedOp, context: RuleContext) -> Iterator[Problem]:
     if failures:
         yield Problem(f"adds {label}; {' and '.join(failures)}: it would fail")
         return
-    if concurrent and context.dialect == "postgresql":
+    if concurrent and context.database.builds_indexes_concurrently:
         return
     if context.dialect == "postgresql":
         if isinstance(op, ops.CreateIndexOp):
