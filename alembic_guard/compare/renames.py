@@ -118,7 +118,7 @@ def _membership(column: Column[Any]) -> Hashable:
         else:
             indexed = True
     # reflection can list one foreign key twice
-    targets = tuple(sorted({fk.target_fullname.split(".")[-2] for fk in column.foreign_keys}))
+    targets = tuple(sorted({fk.target_fullname.rsplit(".", 1)[0] for fk in column.foreign_keys}))
     return (bool(column.primary_key), unique, indexed, targets)
 
 
@@ -661,7 +661,8 @@ class _Key:
     kind: str  # "index", "unique" or "foreignkey"
     name: str
     columns: tuple[str, ...]
-    referred: tuple[str, tuple[str, ...]] | None = None  # foreign keys: table, columns
+    #: foreign keys: the referred schema (None: the default one), table and columns
+    referred: tuple[str | None, str, tuple[str, ...]] | None = None
     is_index: bool = False  # a unique index rather than a unique constraint
 
     @property
@@ -674,10 +675,11 @@ class _Key:
             return ops.CreateForeignKeyOp(
                 self.name,
                 table.name,
-                self.referred[0],
+                self.referred[1],
                 list(self.columns),
-                list(self.referred[1]),
+                list(self.referred[2]),
                 source_schema=table.schema,
+                referent_schema=self.referred[0],
             )
         if self.kind == "unique" and not self.is_index:
             return ops.CreateUniqueConstraintOp(
@@ -768,11 +770,13 @@ def _table_profile(table: Table, dialect: str) -> TableProfile:
     )
 
 
-def _referred(constraint: ForeignKeyConstraint) -> tuple[str, tuple[str, ...]]:
-    """The referred table and columns, from the spelled targets: a reflected table's
-    referred table may not be in its MetaData."""
+def _referred(constraint: ForeignKeyConstraint) -> tuple[str | None, str, tuple[str, ...]]:
+    """The referred schema (None: the default one), table and columns, from the spelled
+    targets: a reflected table's referred table may not be in its MetaData.  The schema
+    matters: the same table name can live in two schemas."""
     targets = [e.target_fullname.split(".") for e in constraint.elements]
-    return targets[0][-2], tuple(t[-1] for t in targets)
+    schema = ".".join(targets[0][:-2]) or None
+    return schema, targets[0][-2], tuple(t[-1] for t in targets)
 
 
 def _dependent_kind(op: ops.MigrateOperation) -> str:
@@ -823,13 +827,20 @@ def _dependent_signature(
             return (
                 "foreignkey",
                 cols(reverse.local_cols),
+                reverse.kw.get("referent_schema"),
                 reverse.referent_table,
                 tuple(reverse.remote_cols),
             )
     if not old and isinstance(op, ops.CreateUniqueConstraintOp):
         return ("unique", cols(op.columns))
     if not old and isinstance(op, ops.CreateForeignKeyOp):
-        return ("foreignkey", cols(op.local_cols), op.referent_table, tuple(op.remote_cols))
+        return (
+            "foreignkey",
+            cols(op.local_cols),
+            op.kw.get("referent_schema"),
+            op.referent_table,
+            tuple(op.remote_cols),
+        )
     return None
 
 
