@@ -824,24 +824,17 @@ def _dependent_signature(
         if isinstance(reverse, ops.CreateUniqueConstraintOp):
             return ("unique", cols(reverse.columns))
         if isinstance(reverse, ops.CreateForeignKeyOp):
-            return (
-                "foreignkey",
-                cols(reverse.local_cols),
-                reverse.kw.get("referent_schema"),
-                reverse.referent_table,
-                tuple(reverse.remote_cols),
-            )
+            return _foreign_key_signature(reverse, cols(reverse.local_cols))
     if not old and isinstance(op, ops.CreateUniqueConstraintOp):
         return ("unique", cols(op.columns))
     if not old and isinstance(op, ops.CreateForeignKeyOp):
-        return (
-            "foreignkey",
-            cols(op.local_cols),
-            op.kw.get("referent_schema"),
-            op.referent_table,
-            tuple(op.remote_cols),
-        )
+        return _foreign_key_signature(op, cols(op.local_cols))
     return None
+
+
+def _foreign_key_signature(fk: ops.CreateForeignKeyOp, local: tuple[str, ...]) -> Hashable:
+    target = (fk.kw.get("referent_schema"), fk.referent_table, tuple(fk.remote_cols))
+    return ("foreignkey", local, *target)
 
 
 def _terminal_asker(settings: GuardSettings) -> Asker | None:
