@@ -393,7 +393,13 @@ class RenameDetector:
                 elif old_name == new_name:
                     replaced[id(drop)] = replaced[id(create)] = None
                 else:
-                    rename = self._rename_dependent(container, drop, old_name, new_name)
+                    rename = self._rename_dependent(
+                        container.table_name,
+                        container.schema,
+                        _dependent_kind(drop),
+                        old_name,
+                        new_name,
+                    )
                     if rename is not None:
                         replaced[id(drop)] = None
                         replaced[id(create)] = rename
@@ -418,16 +424,15 @@ class RenameDetector:
         )
 
     def _rename_dependent(
-        self, container: ops.ModifyTableOps, drop: ops.MigrateOperation, old: str, new: str
+        self, table: str, schema: str | None, kind: str, old: str, new: str
     ) -> ops.MigrateOperation | None:
         database = database_for(self.dialect)
-        kind = _dependent_kind(drop)
         is_index = kind == "index" or (kind == "unique" and database.unique_constraints_are_indexes)
         op: ops.MigrateOperation
         if is_index and database.renames_indexes:
-            op = RenameIndexOp(container.table_name, old, new, schema=container.schema)
+            op = RenameIndexOp(table, old, new, schema=schema)
         elif not is_index and database.renames_constraints:
-            op = RenameConstraintOp(container.table_name, old, new, schema=container.schema)
+            op = RenameConstraintOp(table, old, new, schema=schema)
         else:
             return None  # SQLite, or a MySQL constraint: drop and create stay
         add_note(
@@ -600,9 +605,10 @@ class RenameDetector:
             remaining.remove(twin)
             if twin.name == key.name or not twin.name or not key.name:
                 continue
-            container = ops.ModifyTableOps(new.name, [], schema=new.schema)
             marker = twin.drop(new)
-            rename = self._rename_dependent(container, marker, twin.name, key.name)
+            rename = self._rename_dependent(
+                new.name, new.schema, _dependent_kind(marker), twin.name, key.name
+            )
             found.extend([rename] if rename is not None else [marker, key.create(new)])
         found.extend(key.drop(new) for key in remaining if key.name)
         found.extend(self._primary_key_rename(old, new))
@@ -617,9 +623,7 @@ class RenameDetector:
         before, after = old.primary_key.name, new.primary_key.name
         if not before or not after or str(before) == str(after):
             return []
-        marker = ops.DropConstraintOp(str(before), new.name, type_="primary", schema=new.schema)
-        container = ops.ModifyTableOps(new.name, [], schema=new.schema)
-        rename = self._rename_dependent(container, marker, str(before), str(after))
+        rename = self._rename_dependent(new.name, new.schema, "primary", str(before), str(after))
         return [rename] if rename is not None else []
 
     def _implicit_indexes(self, old: Table, new: Table) -> set[str]:

@@ -1,9 +1,10 @@
-"""What every database answers, and the defaults: bulk catalog reads (one query per
-schema, never one per table; names always bound as parameters), and the database's
-own rendering of model CHECK expressions and views, asked in one batch on scratch
-objects that never outlive the call.  Each database's module in this package
-subclasses :class:`Catalog` and :class:`Canonicalizer`; :func:`catalog_for` and
-:func:`canonicalizer_for` pick by the connection's dialect.
+"""What every database answers, and the defaults.  :class:`Database` is the interface
+the rest of the package asks (pick one with :func:`database_for`); it names the
+database's :class:`Catalog` (bulk catalog reads, one query per schema, names bound as
+parameters), :class:`Canonicalizer` (the database's own rendering of model CHECKs and
+views, asked in one batch on scratch objects that never outlive the call),
+:class:`ViewDDL` and :class:`ViewPolicy`.  Each database's module in this package
+subclasses them.
 """
 
 from __future__ import annotations

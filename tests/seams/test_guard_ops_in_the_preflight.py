@@ -13,13 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 import alembic_guard
-from alembic_guard.views import View
 from tests.helpers.project import AlembicProject
 from tests.seams.test_found_by_evolution import _seed as _seed_shop
 from tests.seams.test_found_by_evolution import _shop
 from tests.seams.test_renames_and_keys import _fees
 from tests.seams.test_view_seams import _seed as _seed_vendors
-from tests.seams.test_view_seams import _vendors
+from tests.seams.test_view_seams import _with_reader
 
 #: what says the guard could not read its own operation
 NOT_UNDERSTOOD = {"AG001", "AG401", "AG402"}
@@ -43,15 +42,10 @@ def _codes(
 
 @pytest.mark.dialects("postgresql")
 def test_a_view_rebuilt_with_its_readers(dialect, project):
-    def models(columns: str) -> sa.MetaData:
-        md = _vendors(view_sql=f"SELECT {columns} FROM vendors")
-        View("v_reader", md, "SELECT id FROM v_small")
-        return md
-
     # a column taken away: CREATE OR REPLACE cannot, so the view and its reader go and
     # come back
     codes, script = _codes(
-        dialect, project, models("id, name, city"), models("id, name"), _seed_vendors
+        dialect, project, _with_reader("id, name, city"), _with_reader("id, name"), _seed_vendors
     )
     assert "drop_view('v_reader')" in script.split("def downgrade")[0], script
     assert not codes & NOT_UNDERSTOOD, codes

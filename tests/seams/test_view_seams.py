@@ -51,14 +51,16 @@ def test_a_view_with_columns_appended_downgrades(dialect, project):
     assert "drop_view" in downgrade and "create_view" in downgrade, downgrade
 
 
+def _with_reader(columns: str) -> sa.MetaData:
+    """``v_small`` selecting ``columns`` from vendors, and a view reading it."""
+    md = _vendors(view_sql=f"SELECT {columns} FROM vendors")
+    View("v_reader", md, "SELECT id FROM v_small")
+    return md
+
+
 @pytest.mark.dialects("postgresql")
 def test_a_view_with_columns_appended_takes_its_readers_along_in_the_downgrade(dialect, project):
-    def models(columns: str) -> sa.MetaData:
-        md = _vendors(view_sql=f"SELECT {columns} FROM vendors")
-        View("v_reader", md, "SELECT id FROM v_small")
-        return md
-
-    round_trip(dialect, project, models("id, name"), models("id, name, city"), _seed)
+    round_trip(dialect, project, _with_reader("id, name"), _with_reader("id, name, city"), _seed)
 
 
 def test_a_view_over_a_renamed_table(dialect, project):
